@@ -1,0 +1,65 @@
+#include "compose/diagnostic.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+namespace aic::compose {
+
+Diagnostic Diagnostic::at(const Mark& mark, std::string path, std::string message) {
+  return Diagnostic{mark.file_name(), mark.line, mark.column, std::move(path), std::move(message)};
+}
+
+std::string Diagnostic::format() const {
+  std::string out = file;
+  if (line > 0) {
+    out += ':' + std::to_string(line) + ':' + std::to_string(column);
+  }
+  out += ": ";
+  if (!path.empty()) {
+    out += path;
+    out += ": ";
+  }
+  out += message;
+  return out;
+}
+
+bool Diagnostic::operator<(const Diagnostic& o) const {
+  return std::tie(file, line, column, path, message) <
+         std::tie(o.file, o.line, o.column, o.path, o.message);
+}
+
+void Diagnostics::add(const Mark& mark, std::string path, std::string message) {
+  list_.push_back(Diagnostic::at(mark, std::move(path), std::move(message)));
+}
+
+Error Diagnostics::to_error() const {
+  std::vector<Diagnostic> sorted = list_;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  std::vector<std::string> details;
+  details.reserve(sorted.size());
+  for (const auto& d : sorted) {
+    details.push_back(d.format());
+  }
+  std::string message = sorted.size() == 1
+                            ? details.front()
+                            : std::to_string(sorted.size()) + " problems in the compose project";
+  return Error(ErrorCode::InvalidSpec, std::move(message),
+               sorted.size() == 1 ? std::vector<std::string>{} : std::move(details));
+}
+
+std::string join_path(const std::string& parent, std::string_view key) {
+  if (parent.empty()) {
+    return std::string(key);
+  }
+  std::string out = parent;
+  out += '.';
+  out += key;
+  return out;
+}
+
+std::string index_path(const std::string& parent, std::size_t index) {
+  return parent + '[' + std::to_string(index) + ']';
+}
+
+} // namespace aic::compose

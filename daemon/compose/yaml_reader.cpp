@@ -1,0 +1,199 @@
+#include "compose/yaml_reader.hpp"
+
+#include <exception>
+#include <yaml-cpp/yaml.h>
+
+namespace aic::compose {
+namespace {
+
+constexpr std::string_view kMergeKey = "<<";
+
+bool is_core_tag(const std::string& tag) {
+  return tag.empty() || tag == "?" || tag == "!" || tag.rfind("tag:yaml.org,2002:", 0) == 0;
+}
+
+class Converter {
+public:
+  Converter(std::shared_ptr<const std::string> file, Diagnostics& diags, const ReadLimits& limits)
+      : file_(std::move(file)), diags_(diags), limits_(limits) {}
+
+  bool aborted() const { return aborted_; }
+
+  Node convert(const YAML::Node& y, const Mark& fallback, int depth, const std::string& path) {
+    Node out;
+    if (aborted_) {
+      return out;
+    }
+    if (++count_ > limits_.max_nodes) {
+      abort(fallback, "the document expands to more than " + std::to_string(limits_.max_nodes) +
+                          " nodes (too many aliases?)");
+      return out;
+    }
+    if (depth > limits_.max_depth) {
+      abort(fallback, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
+      return out;
+    }
+    out.mark = y.Type() == YAML::NodeType::Null ? fallback : mark_of(y);
+    const std::string& tag = y.Tag();
+    if (tag == "!reset" || tag == "!override") {
+      out.tag = tag;
+    } else if (!is_core_tag(tag)) {
+      diags_.add(out.mark, path, "unsupported YAML tag \"" + tag + "\"");
+    }
+    switch (y.Type()) {
+    case YAML::NodeType::Undefined:
+    case YAML::NodeType::Null:
+      return out;
+    case YAML::NodeType::Scalar:
+      convert_scalar(y, tag, out);
+      return out;
+    case YAML::NodeType::Sequence: {
+      out.kind = NodeKind::Sequence;
+      out.items.reserve(y.size());
+      std::size_t i = 0;
+      for (const auto& item : y) {
+        out.items.push_back(convert(item, out.mark, depth + 1, index_path(path, i++)));
+      }
+      return out;
+    }
+    case YAML::NodeType::Map:
+      out.kind = NodeKind::Mapping;
+      convert_mapping(y, out, depth, path);
+      return out;
+    }
+    return out;
+  }
+
+private:
+  Mark mark_of(const YAML::Node& y) const {
+    return Mark{file_, y.Mark().line + 1, y.Mark().column + 1};
+  }
+
+  void abort(const Mark& at, std::string message) {
+    if (!aborted_) {
+      diags_.add(at, "", std::move(message));
+    }
+    aborted_ = true;
+  }
+
+  static void convert_scalar(const YAML::Node& y, const std::string& tag, Node& out) {
+    out.text = y.Scalar();
+    if (tag == "!" || tag == "tag:yaml.org,2002:str") {
+      out.type = ScalarType::String;
+      out.quoted = true;
+      return;
+    }
+    out.type = resolve_plain_scalar(out.text);
+    if (out.type == ScalarType::Null) {
+      out.text.clear();
+    }
+  }
+
+  void convert_mapping(const YAML::Node& y, Node& out, int depth, const std::string& path) {
+    std::vector<std::pair<Mark, YAML::Node>> merges;
+    for (const auto& kv : y) {
+      const YAML::Node& key = kv.first;
+      Mark key_mark = mark_of(key);
+      if (!key.IsScalar()) {
+        diags_.add(key_mark, path, "mapping keys must be strings");
+        continue;
+      }
+      const std::string& name = key.Scalar();
+      if (name == kMergeKey && key.Tag() == "?") {
+        merges.emplace_back(key_mark, kv.second);
+        continue;
+      }
+      if (const MapEntry* previous = out.find_entry(name)) {
+        diags_.add(key_mark, join_path(path, name),
+                   "duplicate key (first defined at line " +
+                       std::to_string(previous->key_mark.line) + ")");
+        continue;
+      }
+      Node value = convert(kv.second, key_mark, depth + 1, join_path(path, name));
+      out.entries.push_back(MapEntry{name, std::move(key_mark), std::move(value)});
+    }
+    for (const auto& [mark, source] : merges) {
+      apply_merge(source, mark, out, depth, path);
+    }
+  }
+
+  // YAML merge keys: explicit keys win; in a list, the earlier map wins.
+  void apply_merge(const YAML::Node& source, const Mark& mark, Node& out, int depth,
+                   const std::string& path) {
+    std::vector<YAML::Node> maps;
+    if (source.IsMap()) {
+      maps.push_back(source);
+    } else if (source.IsSequence()) {
+      for (const auto& item : source) {
+        maps.push_back(item);
+      }
+    }
+    for (const auto& m : maps) {
+      if (!m.IsMap()) {
+        diags_.add(mark, join_path(path, kMergeKey),
+                   "a merge key needs a mapping or a list of mappings");
+        return;
+      }
+    }
+    if (maps.empty()) {
+      diags_.add(mark, join_path(path, kMergeKey),
+                 "a merge key needs a mapping or a list of mappings");
+      return;
+    }
+    for (const auto& m : maps) {
+      Node merged = convert(m, mark, depth, path);
+      for (auto& entry : merged.entries) {
+        if (!out.find_entry(entry.key)) {
+          out.entries.push_back(std::move(entry));
+        }
+      }
+    }
+  }
+
+  std::shared_ptr<const std::string> file_;
+  Diagnostics& diags_;
+  const ReadLimits& limits_;
+  std::size_t count_ = 0;
+  bool aborted_ = false;
+};
+
+} // namespace
+
+std::optional<Node> read_yaml(std::string_view content, std::shared_ptr<const std::string> file,
+                              Diagnostics& diags, const ReadLimits& limits) {
+  Mark start{file, 1, 1};
+  if (content.size() > limits.max_bytes) {
+    diags.add(start, "", "file is larger than " + std::to_string(limits.max_bytes) + " bytes");
+    return std::nullopt;
+  }
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(std::string(content));
+  } catch (const YAML::Exception& e) {
+    Mark at{file, e.mark.line + 1, e.mark.column + 1};
+    if (e.mark.is_null()) {
+      at = start;
+    }
+    diags.add(at, "", "invalid YAML: " + e.msg);
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    diags.add(start, "", std::string("invalid YAML: ") + e.what());
+    return std::nullopt;
+  }
+  if (documents.size() > 1) {
+    diags.add(start, "", "several YAML documents in one file are not supported");
+    return std::nullopt;
+  }
+  if (documents.empty()) {
+    return Node::null(start);
+  }
+  std::size_t before = diags.size();
+  Converter converter(file, diags, limits);
+  Node root = converter.convert(documents.front(), start, 0, "");
+  if (converter.aborted() || diags.size() != before) {
+    return std::nullopt;
+  }
+  return root;
+}
+
+} // namespace aic::compose
