@@ -1,0 +1,62 @@
+#include "compose/model_json.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+
+namespace aic::compose {
+
+nlohmann::json to_json(const Node& node) {
+  switch (node.kind) {
+  case NodeKind::Mapping: {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& e : node.entries) {
+      out[e.key] = to_json(e.value);
+    }
+    return out;
+  }
+  case NodeKind::Sequence: {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& item : node.items) {
+      out.push_back(to_json(item));
+    }
+    return out;
+  }
+  case NodeKind::Scalar:
+    break;
+  }
+  switch (node.type) {
+  case ScalarType::Null:
+    return nullptr;
+  case ScalarType::Bool:
+    return node.text == "true" || node.text == "True" || node.text == "TRUE";
+  case ScalarType::Int: {
+    std::string_view t = node.text;
+    int base = 10;
+    if (t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'o')) {
+      base = t[1] == 'x' ? 16 : 8;
+      t.remove_prefix(2);
+    }
+    errno = 0;
+    std::string digits(t);
+    char* end = nullptr;
+    long long v = std::strtoll(digits.c_str(), &end, base);
+    if (errno == ERANGE || end != digits.c_str() + digits.size()) {
+      return node.text;
+    }
+    return v;
+  }
+  case ScalarType::Float: {
+    if (node.text.find("inf") != std::string::npos || node.text.find("Inf") != std::string::npos ||
+        node.text.find("INF") != std::string::npos || node.text.find("nan") != std::string::npos ||
+        node.text.find("NaN") != std::string::npos || node.text.find("NAN") != std::string::npos) {
+      return node.text; // JSON has no infinities
+    }
+    return std::strtod(node.text.c_str(), nullptr);
+  }
+  case ScalarType::String:
+    return node.text;
+  }
+  return nullptr;
+}
+
+} // namespace aic::compose
