@@ -1,0 +1,30 @@
+#pragma once
+
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace aic::cli {
+
+/// What a command sees of the process: arguments (without argv[0]), environment, working
+/// directory and the two output streams. Keeping it explicit makes every command testable.
+struct Invocation {
+  std::vector<std::string> args;
+  std::map<std::string, std::string> environment;
+  std::string working_dir;
+  std::ostream* out = nullptr;
+  std::ostream* err = nullptr;
+};
+
+/// Exit codes of the aic command (docs/cli.md).
+enum class ExitCode : int {
+  Ok = 0,
+  Failure = 1, ///< the operation failed (invalid project, daemon error…)
+  Usage = 2,   ///< unknown command or flag
+};
+
+/// Runs the aic command line; returns the process exit code.
+int run(const Invocation& invocation);
+
+} // namespace aic::cli

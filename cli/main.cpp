@@ -1,0 +1,28 @@
+#include "cli/cli.hpp"
+
+#include <filesystem>
+#include <iostream>
+#include <unistd.h>
+
+extern char** environ;
+
+int main(int argc, char** argv) {
+  aic::cli::Invocation inv;
+  inv.args.assign(argv + 1, argv + argc);
+  for (char** e = environ; e && *e; ++e) {
+    std::string entry(*e);
+    auto eq = entry.find('=');
+    if (eq != std::string::npos) {
+      inv.environment.emplace(entry.substr(0, eq), entry.substr(eq + 1));
+    }
+  }
+  std::error_code ec;
+  inv.working_dir = std::filesystem::current_path(ec).string();
+  if (ec) {
+    std::cerr << "error: cannot read the working directory: " << ec.message() << "\n";
+    return 1;
+  }
+  inv.out = &std::cout;
+  inv.err = &std::cerr;
+  return aic::cli::run(inv);
+}

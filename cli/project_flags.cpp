@@ -1,0 +1,40 @@
+#include "cli/project_flags.hpp"
+
+#include <ostream>
+
+namespace aic::cli {
+
+std::vector<FlagSpec> project_flag_specs() {
+  return {
+      {"file", 'f', true, "FILE", "Compose configuration files (repeatable)"},
+      {"project-name", 'p', true, "NAME", "Project name"},
+      {"project-directory", 0, true, "DIR", "Alternate working directory"},
+      {"env-file", 0, true, "FILE", "Alternate environment file (repeatable)"},
+      {"profile", 0, true, "NAME", "Profile to enable (repeatable)"},
+  };
+}
+
+compose::LoadOptions load_options_from(const ParsedArgs& args, const Invocation& inv) {
+  compose::LoadOptions o;
+  o.files = args.all("file");
+  o.working_dir = inv.working_dir;
+  o.project_directory = args.last("project-directory");
+  o.project_name = args.last("project-name");
+  o.env_files = args.all("env-file");
+  o.profiles = args.all("profile");
+  o.environment = inv.environment;
+  return o;
+}
+
+void print_error(std::ostream& err, const Error& error) {
+  err << "error: ";
+  for (const auto& c : error.context()) {
+    err << c << ": ";
+  }
+  err << error.message() << "\n";
+  for (const auto& d : error.details()) {
+    err << "  " << d << "\n";
+  }
+}
+
+} // namespace aic::cli
