@@ -99,8 +99,13 @@ public:
       } else if (k == "mem_limit" || k == "mem_reservation" || k == "memswap_limit" ||
                  k == "shm_size") {
         byte_size(v, p);
-      } else if (k == "scale") {
+      } else if (k == "scale" || k == "cpu_shares" || k == "cpu_quota" || k == "cpu_period" ||
+                 k == "cpu_count" || k == "cpu_percent" || k == "cpu_rt_period" ||
+                 k == "cpu_rt_runtime" || k == "pids_limit" || k == "oom_score_adj" ||
+                 k == "mem_swappiness") {
         integer(v, p);
+      } else if (k == "cpus") {
+        number(v, p);
       } else if (k == "logging") {
         if (Node* opts = v.find("options")) {
           dict(*opts, p + ".options", false);
@@ -161,12 +166,25 @@ private:
     }
   }
 
+  // A number given as a string ("0.5") becomes a number; anything else is an error.
+  void number(Node& v, const std::string& path) {
+    if (!v.is_scalar() || v.type != ScalarType::String || keep_as_written(v)) {
+      return;
+    }
+    ScalarType t = resolve_plain_scalar(v.text);
+    if (t != ScalarType::Int && t != ScalarType::Float) {
+      error(v, path, "must be a number, not \"" + v.text + "\"");
+      return;
+    }
+    v.type = t;
+  }
+
   void duration(Node& v, const std::string& path) {
     if (!v.is_scalar() || v.is_null() || keep_as_written(v)) {
       return;
     }
-    if (v.type == ScalarType::Int) { // a bare number: compose-go reads it as seconds? No: as ns.
-      v.type = ScalarType::String;
+    if (v.type == ScalarType::Int) {
+      v.type = ScalarType::String; // parse_duration accepts a bare 0 and refuses other numbers
     }
     Result<std::int64_t> ns = parse_duration(v.text);
     if (!ns) {
@@ -591,6 +609,12 @@ private:
         const std::string rp = path + ".resources." + part;
         if (Node* memory = r->find("memory")) {
           byte_size(*memory, rp + ".memory");
+        }
+        if (Node* cpus = r->find("cpus")) {
+          number(*cpus, rp + ".cpus");
+        }
+        if (Node* pids = r->find("pids")) {
+          integer(*pids, rp + ".pids");
         }
         if (Node* devs = r->find("devices"); devs && devs->is_sequence()) {
           devices(*devs, rp + ".devices");

@@ -14,7 +14,9 @@ std::string Diagnostic::format() const {
   if (line > 0) {
     out += ':' + std::to_string(line) + ':' + std::to_string(column);
   }
-  out += ": ";
+  if (!out.empty()) {
+    out += ": ";
+  }
   if (!path.empty()) {
     out += path;
     out += ": ";
