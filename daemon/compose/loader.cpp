@@ -308,11 +308,20 @@ private:
 
   // Reads, interpolates, validates and canonicalizes one file; applies its `include` and
   // `extends`, and resolves its relative paths against `base_dir`.
+  // `origin` is the include entry that names this file, if any: errors about the file point there.
   std::optional<Node> load_layer(const std::string& path, const Env& env,
-                                 const std::string& base_dir, std::vector<std::string> stack) {
-    if (std::find(stack.begin(), stack.end(), path) != stack.end()) {
-      diags_.add(Diagnostic{display_name(stack.back()), 0, 0, "include",
-                            "include cycle: " + display_name(path) + " includes itself"});
+                                 const std::string& base_dir, std::vector<std::string> stack,
+                                 const Node* origin = nullptr, const std::string& origin_path = {}) {
+    if (origin && std::find(stack.begin(), stack.end(), path) != stack.end()) {
+      std::string cycle;
+      for (auto it = std::find(stack.begin(), stack.end(), path); it != stack.end(); ++it) {
+        cycle += display_name(*it) + " -> ";
+      }
+      diags_.add(origin->mark, origin_path, "include cycle: " + cycle + display_name(path));
+      return std::nullopt;
+    }
+    if (origin && !fs_.is_file(path)) {
+      diags_.add(origin->mark, origin_path, "included file " + display_name(path) + " not found");
       return std::nullopt;
     }
     std::optional<Node> root = read_file(path, env);
@@ -475,7 +484,7 @@ private:
       }
       std::optional<Node> merged;
       for (const auto& f : files) {
-        std::optional<Node> layer = load_layer(f, inc_env, inc_dir, stack);
+        std::optional<Node> layer = load_layer(f, inc_env, inc_dir, stack, &item, p);
         if (!layer) {
           continue;
         }
