@@ -311,7 +311,8 @@ private:
   // `origin` is the include entry that names this file, if any: errors about the file point there.
   std::optional<Node> load_layer(const std::string& path, const Env& env,
                                  const std::string& base_dir, std::vector<std::string> stack,
-                                 const Node* origin = nullptr, const std::string& origin_path = {}) {
+                                 const Node* origin = nullptr,
+                                 const std::string& origin_path = {}) {
     if (origin && std::find(stack.begin(), stack.end(), path) != stack.end()) {
       std::string cycle;
       for (auto it = std::find(stack.begin(), stack.end(), path); it != stack.end(); ++it) {
