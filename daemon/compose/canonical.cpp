@@ -5,6 +5,7 @@
 #include "compose/units.hpp"
 
 #include <charconv>
+#include <optional>
 
 namespace aic::compose {
 namespace {
@@ -648,13 +649,16 @@ private:
       return;
     }
     if (Node* external = v.find("external"); external && external->is_mapping()) {
-      // Legacy `external: {name: x}`.
-      Node* name = external->find("name");
-      if (name && !v.find("name")) {
-        Node n = *name;
-        v.set("name", std::move(n));
+      // Legacy `external: {name: x}`. Setting `name` may move v's entries: copy first.
+      const Mark at = external->mark;
+      std::optional<Node> name;
+      if (const Node* n = external->find("name")) {
+        name = *n;
       }
-      *v.find("external") = Node::boolean(true, external->mark);
+      *external = Node::boolean(true, at);
+      if (name && !v.find("name")) {
+        v.set("name", std::move(*name));
+      }
     }
     if (Node* labels = v.find("labels")) {
       dict(*labels, path + ".labels", false);
