@@ -331,9 +331,12 @@ private:
     }
     stack.push_back(path);
     std::size_t before = diags_.size();
-    if (Node* include = root->find("include")) {
-      apply_includes(*root, *include, path, env, stack);
+    // Moved out first: apply_includes adds keys to root, which would leave a pointer into
+    // root's entries dangling.
+    if (Node* found = root->find("include")) {
+      Node include = std::move(*found);
       root->erase("include");
+      apply_includes(*root, include, path, env, stack);
     }
     resolve_extends(*root, path, env);
     resolve_paths(*root, base_dir);

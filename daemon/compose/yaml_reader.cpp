@@ -1,12 +1,42 @@
 #include "compose/yaml_reader.hpp"
 
 #include <exception>
+#include <sstream>
+#include <vector>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 namespace aic::compose {
 namespace {
 
 constexpr std::string_view kMergeKey = "<<";
+
+// Sees a stream's events without building nodes, to count its documents before YAML::Load
+// builds the first one. YAML::LoadAll is not used: yaml-cpp 0.7 never returns on a stream that
+// starts with a stray ',' (jbeder/yaml-cpp#1040, fixed upstream after 0.8 by #1319); it keeps
+// yielding null documents without consuming the token, which shows here as two documents that
+// start at the same place.
+class DocumentCounter final : public YAML::EventHandler {
+public:
+  std::vector<YAML::Mark> starts;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+bool same_place(const YAML::Mark& a, const YAML::Mark& b) {
+  return a.pos == b.pos && a.line == b.line && a.column == b.column;
+}
 
 bool is_core_tag(const std::string& tag) {
   return tag.empty() || tag == "?" || tag == "!" || tag.rfind("tag:yaml.org,2002:", 0) == 0;
@@ -141,7 +171,8 @@ private:
       return;
     }
     for (const auto& m : maps) {
-      Node merged = convert(m, mark, depth, path);
+      // depth + 1: a map that merges itself (`&a {<<: *a}`) must hit max_depth, not the stack.
+      Node merged = convert(m, mark, depth + 1, path);
       for (auto& entry : merged.entries) {
         if (!out.find_entry(entry.key)) {
           out.entries.push_back(std::move(entry));
@@ -166,9 +197,19 @@ std::optional<Node> read_yaml(std::string_view content, std::shared_ptr<const st
     diags.add(start, "", "file is larger than " + std::to_string(limits.max_bytes) + " bytes");
     return std::nullopt;
   }
-  std::vector<YAML::Node> documents;
+  const std::string text(content);
+  std::vector<YAML::Mark> starts;
+  YAML::Node document;
   try {
-    documents = YAML::LoadAll(std::string(content));
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    DocumentCounter counter;
+    for (int i = 0; i < 2 && parser.HandleNextDocument(counter); ++i) {
+    }
+    starts = std::move(counter.starts);
+    if (starts.size() == 1) {
+      document = YAML::Load(text);
+    }
   } catch (const YAML::Exception& e) {
     Mark at{file, e.mark.line + 1, e.mark.column + 1};
     if (e.mark.is_null()) {
@@ -180,16 +221,21 @@ std::optional<Node> read_yaml(std::string_view content, std::shared_ptr<const st
     diags.add(start, "", std::string("invalid YAML: ") + e.what());
     return std::nullopt;
   }
-  if (documents.size() > 1) {
+  if (starts.size() > 1 && same_place(starts[0], starts[1])) {
+    diags.add(Mark{file, starts[1].line + 1, starts[1].column + 1}, "",
+              "invalid YAML: unexpected token at the start of a document");
+    return std::nullopt;
+  }
+  if (starts.size() > 1) {
     diags.add(start, "", "several YAML documents in one file are not supported");
     return std::nullopt;
   }
-  if (documents.empty()) {
+  if (starts.empty()) {
     return Node::null(start);
   }
   std::size_t before = diags.size();
   Converter converter(file, diags, limits);
-  Node root = converter.convert(documents.front(), start, 0, "");
+  Node root = converter.convert(document, start, 0, "");
   if (converter.aborted() || diags.size() != before) {
     return std::nullopt;
   }
