@@ -14,19 +14,19 @@ Result<std::string> DiskFileSource::read(const std::string& path) const {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     int err = errno;
-    return unexpected(Error(err == ENOENT ? ErrorCode::NotFound : ErrorCode::InvalidSpec,
-                            path + ": " + std::strerror(err)));
+    return unexpected(
+        Error(err == ENOENT ? ErrorCode::NotFound : ErrorCode::InvalidSpec, std::strerror(err)));
   }
   if (!S_ISREG(st.st_mode)) {
-    return unexpected(Error(ErrorCode::InvalidSpec, path + ": not a regular file"));
+    return unexpected(Error(ErrorCode::InvalidSpec, "not a regular file"));
   }
   if (static_cast<std::size_t>(st.st_size) > max_bytes_) {
-    return unexpected(Error(ErrorCode::InvalidSpec, path + ": file is larger than " +
-                                                        std::to_string(max_bytes_) + " bytes"));
+    return unexpected(Error(ErrorCode::InvalidSpec,
+                            "file is larger than " + std::to_string(max_bytes_) + " bytes"));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return unexpected(Error(ErrorCode::InvalidSpec, path + ": " + std::strerror(errno)));
+    return unexpected(Error(ErrorCode::InvalidSpec, std::strerror(errno)));
   }
   std::ostringstream content;
   content << in.rdbuf();
@@ -41,7 +41,7 @@ bool DiskFileSource::is_file(const std::string& path) const {
 Result<std::string> MemoryFileSource::read(const std::string& path) const {
   auto it = files_.find(path);
   if (it == files_.end()) {
-    return unexpected(Error(ErrorCode::NotFound, path + ": no such file or directory"));
+    return unexpected(Error(ErrorCode::NotFound, "No such file or directory"));
   }
   return it->second;
 }

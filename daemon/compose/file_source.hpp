@@ -12,7 +12,8 @@ namespace aic::compose {
 class FileSource {
 public:
   virtual ~FileSource() = default;
-  /// The whole file; NotFound when it does not exist, InvalidSpec when it is not readable.
+  /// The whole file; NotFound when it does not exist, InvalidSpec when it is not readable. The
+  /// error message does not repeat the path: callers name the file in their own way.
   virtual Result<std::string> read(const std::string& path) const = 0;
   virtual bool is_file(const std::string& path) const = 0;
 };

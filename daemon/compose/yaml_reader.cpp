@@ -3,6 +3,7 @@
 #include <exception>
 #include <sstream>
 #include <vector>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
@@ -210,6 +211,11 @@ std::optional<Node> read_yaml(std::string_view content, std::shared_ptr<const st
     if (starts.size() == 1) {
       document = YAML::Load(text);
     }
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own guard (2000 levels) fires before the converter's tighter one can.
+    diags.add(Mark{file, e.mark.line + 1, e.mark.column + 1}, "",
+              "nesting deeper than " + std::to_string(limits.max_depth) + " levels");
+    return std::nullopt;
   } catch (const YAML::Exception& e) {
     Mark at{file, e.mark.line + 1, e.mark.column + 1};
     if (e.mark.is_null()) {
