@@ -8,7 +8,9 @@
 
 #include <benchmark/benchmark.h>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <string_view>
 #include <sys/resource.h>
 
 namespace {
@@ -132,4 +134,34 @@ BENCHMARK(BM_LoadProject)->Arg(50)->Arg(500)->Unit(benchmark::kMillisecond);
 
 } // namespace
 
-BENCHMARK_MAIN();
+// `compose_load_bench --write-compose=N:PATH` writes the generated N-service file and exits, so
+// bench/compare_config.sh can time `aic config` against docker-compose on the very same input.
+int main(int argc, char** argv) {
+  constexpr std::string_view kWrite = "--write-compose=";
+  if (argc == 2 && std::string_view(argv[1]).substr(0, kWrite.size()) == kWrite) {
+    std::string_view arg = std::string_view(argv[1]).substr(kWrite.size());
+    std::size_t colon = arg.find(':');
+    if (colon == std::string_view::npos) {
+      std::fprintf(stderr, "usage: %s --write-compose=N:PATH\n", argv[0]);
+      return 2;
+    }
+    const int services = std::atoi(std::string(arg.substr(0, colon)).c_str());
+    std::FILE* f = std::fopen(std::string(arg.substr(colon + 1)).c_str(), "w");
+    if (!f || services <= 0 || services > 1000) {
+      std::fprintf(stderr, "cannot write %s services to %s\n",
+                   std::string(arg.substr(0, colon)).c_str(),
+                   std::string(arg.substr(colon + 1)).c_str());
+      return 1;
+    }
+    const std::string text = make_compose_file(services);
+    std::fwrite(text.data(), 1, text.size(), f);
+    return std::fclose(f) == 0 ? 0 : 1;
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
+    return 1;
+  }
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
