@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace aic::compose {
@@ -42,5 +43,9 @@ private:
 /// `parent.key`, or `key` at the top; `parent[index]` for sequences.
 std::string join_path(const std::string& parent, std::string_view key);
 std::string index_path(const std::string& parent, std::size_t index);
+
+/// Quotes text for a one-line error message, like Go's %q: `"`, `\` and control characters are
+/// escaped, and text longer than 200 bytes is cut and ends in `...`.
+std::string quote_for_message(std::string_view text);
 
 } // namespace aic::compose

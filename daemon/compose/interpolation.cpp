@@ -8,7 +8,6 @@
 namespace aic::compose {
 namespace {
 
-constexpr std::size_t kMaxQuotedBytes = 200;
 constexpr std::string_view kUnterminated = "unterminated \"${\"";
 
 bool is_name_start(char c) {
@@ -208,51 +207,6 @@ Result<InterpolationOutcome> interpolate(std::string_view input, const VariableL
   }
   outcome.unset = interpolator.take_unset();
   return outcome;
-}
-
-std::string quote_for_message(std::string_view text) {
-  const bool truncated = text.size() > kMaxQuotedBytes;
-  if (truncated) {
-    std::size_t cut = kMaxQuotedBytes;
-    // Do not split a UTF-8 sequence: back up over continuation bytes.
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
-      --cut;
-    }
-    text = text.substr(0, cut);
-  }
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    default:
-      if (const auto byte = static_cast<unsigned char>(c); byte < 0x20 || byte == 0x7f) {
-        char hex[8];
-        std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned>(byte));
-        out += hex;
-      } else {
-        out += c;
-      }
-    }
-  }
-  if (truncated) {
-    out += "...";
-  }
-  out += '"';
-  return out;
 }
 
 } // namespace aic::compose

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "compose/diagnostic.hpp"
 #include "core/result.hpp"
 
 #include <functional>
@@ -37,9 +38,5 @@ struct InterpolationOutcome {
 /// (`invalid interpolation format for "<whole input>": <reason>. You may need to escape any $ with
 /// another $.`). A `$` followed by anything but a name start, `{` or `$` is kept literally.
 Result<InterpolationOutcome> interpolate(std::string_view input, const VariableLookup& lookup);
-
-/// Quotes text for a one-line error message, like Go's %q: `"`, `\` and control characters are
-/// escaped, and text longer than 200 bytes is cut and ends in `...`.
-std::string quote_for_message(std::string_view text);
 
 } // namespace aic::compose

@@ -3,6 +3,7 @@
 #include "compose/dotenv.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <functional>
 
 namespace aic::compose {
@@ -150,10 +151,11 @@ private:
     if (const Node* container_name = svc.find("container_name")) {
       long long scale = 1;
       if (const Node* s = svc.find("scale"); s && s->type == ScalarType::Int) {
-        scale = std::stoll(s->text);
+        // strtoll, not stoll: a count past long long saturates instead of throwing.
+        scale = std::strtoll(s->text.c_str(), nullptr, 10);
       } else if (const Node* d = svc.find("deploy")) {
         if (const Node* r = d->find("replicas"); r && r->type == ScalarType::Int) {
-          scale = std::stoll(r->text);
+          scale = std::strtoll(r->text.c_str(), nullptr, 10);
         }
       }
       if (scale > 1) {

@@ -641,34 +641,6 @@ private:
   std::map<std::string, int> patterns_;
 };
 
-/// `"text"` with quotes, backslashes and control characters escaped, for messages.
-std::string quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    default:
-      out += c;
-    }
-  }
-  out += '"';
-  return out;
-}
-
 /// A node as a message shows it: strings quoted, other scalars as written, structures by kind.
 std::string render(const Node& node) {
   if (!node.is_scalar()) {
@@ -676,7 +648,7 @@ std::string render(const Node& node) {
   }
   switch (node.type) {
   case ScalarType::String:
-    return quote(node.text);
+    return quote_for_message(node.text);
   case ScalarType::Null:
     return "null";
   default:
@@ -880,9 +852,10 @@ public:
     check_number(s, node, path);
     if (s.pattern >= 0 && node.is_string() &&
         !compiled_.patterns[static_cast<std::size_t>(s.pattern)].search(node.text)) {
-      out_.add(node.mark, path,
-               "must match the pattern " +
-                   quote(compiled_.patterns[static_cast<std::size_t>(s.pattern)].source()));
+      out_.add(
+          node.mark, path,
+          "must match the pattern " +
+              quote_for_message(compiled_.patterns[static_cast<std::size_t>(s.pattern)].source()));
     }
     if (node.is_mapping()) {
       check_mapping(s, node, path, depth);
@@ -914,7 +887,7 @@ private:
         message += ", ";
       }
       const EnumValue& e = s.enum_values[i];
-      message += e.type == kString ? quote(e.text) : e.text;
+      message += e.type == kString ? quote_for_message(e.text) : e.text;
     }
     message += ", not " + render(node);
     out_.add(node.mark, path, std::move(message));
@@ -958,14 +931,14 @@ private:
       }
       if (s.additional == kDeny) {
         const Mark& mark = entry.key_mark.line > 0 ? entry.key_mark : entry.value.mark;
-        out_.add(mark, path, "unknown key " + quote(entry.key));
+        out_.add(mark, path, "unknown key " + quote_for_message(entry.key));
       } else if (s.additional >= 0) {
         check(s.additional, entry.value, child, depth + 1);
       }
     }
     for (const auto& key : s.required) {
       if (node.find_entry(key) == nullptr) {
-        out_.add(node.mark, path, "missing required key " + quote(key));
+        out_.add(node.mark, path, "missing required key " + quote_for_message(key));
       }
     }
   }

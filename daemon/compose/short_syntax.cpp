@@ -1,5 +1,7 @@
 #include "compose/short_syntax.hpp"
 
+#include "compose/diagnostic.hpp"
+
 #include <algorithm>
 #include <arpa/inet.h>
 #include <array>
@@ -15,15 +17,6 @@ namespace aic::compose {
 namespace {
 
 constexpr int kMaxPort = 65535;
-
-std::string quoted(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
-  out += text;
-  out += '"';
-  return out;
-}
 
 Error invalid_spec(std::string message) {
   return Error(ErrorCode::InvalidSpec, std::move(message));
@@ -47,7 +40,7 @@ Result<int> parse_port_number(std::string_view text, std::string_view range_text
     return c >= '0' && c <= '9';
   });
   if (!well_formed) {
-    return invalid_spec("invalid port " + quoted(range_text));
+    return invalid_spec("invalid port " + quote_for_message(range_text));
   }
   std::int64_t value = 0;
   const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
@@ -73,7 +66,7 @@ Result<PortRange> parse_port_range(std::string_view text) {
     return std::move(end).error();
   }
   if (*end < *start) {
-    return invalid_spec("invalid port range " + quoted(text));
+    return invalid_spec("invalid port range " + quote_for_message(text));
   }
   return PortRange{*start, *end};
 }
@@ -95,13 +88,13 @@ Result<std::string> parse_host_ip(std::string_view raw) {
     // As net.SplitHostPort(ip + ":"): the whole text is "[" host "]", host free of brackets.
     const std::string_view inner = ip.substr(1, ip.size() >= 2 ? ip.size() - 2 : 0);
     if (ip.size() < 2 || ip.back() != ']' || inner.find_first_of("[]") != std::string_view::npos) {
-      return invalid_spec("invalid IP address " + quoted(raw));
+      return invalid_spec("invalid IP address " + quote_for_message(raw));
     }
     ip = inner;
   }
   std::string out(ip);
   if (!out.empty() && !is_ip_address(out)) {
-    return invalid_spec("invalid IP address " + quoted(raw));
+    return invalid_spec("invalid IP address " + quote_for_message(raw));
   }
   return out;
 }
@@ -199,7 +192,7 @@ Result<std::vector<PortSpec>> parse_port(std::string_view spec) {
   const std::size_t slash = container.find('/');
   const std::string_view port_text = container.substr(0, slash);
   if (port_text.empty()) {
-    return invalid_spec("invalid port " + quoted(spec) + ": no container port");
+    return invalid_spec("invalid port " + quote_for_message(spec) + ": no container port");
   }
   std::string protocol = "tcp";
   if (slash != std::string_view::npos && slash + 1 < container.size()) {
@@ -209,7 +202,7 @@ Result<std::vector<PortSpec>> parse_port(std::string_view spec) {
     });
   }
   if (protocol != "tcp" && protocol != "udp" && protocol != "sctp") {
-    return invalid_spec("invalid protocol " + quoted(container.substr(slash + 1)));
+    return invalid_spec("invalid protocol " + quote_for_message(container.substr(slash + 1)));
   }
 
   Result<std::string> host_ip = parse_host_ip(raw_ip);
@@ -229,7 +222,8 @@ Result<std::vector<PortSpec>> parse_port(std::string_view spec) {
     published = *parsed;
     const bool target_is_range = target->end != target->start;
     if (target_is_range && target->end - target->start != published.end - published.start) {
-      return invalid_spec("host and container port ranges differ in length: " + quoted(spec));
+      return invalid_spec("host and container port ranges differ in length: " +
+                          quote_for_message(spec));
     }
   }
 
@@ -277,7 +271,7 @@ Result<VolumeSpec> parse_volume(std::string_view spec) {
       const std::string_view field = split.fields[i];
       const bool at_end = split.last_is_end && i + 1 == split.fields.size();
       if (field.empty()) {
-        return invalid_spec("invalid volume specification " + quoted(spec) +
+        return invalid_spec("invalid volume specification " + quote_for_message(spec) +
                             ": empty section between colons");
       }
       if (volume.source.empty() && at_end) {
@@ -287,7 +281,8 @@ Result<VolumeSpec> parse_volume(std::string_view spec) {
       } else if (volume.target.empty()) {
         volume.target = std::string(field);
       } else if (!at_end) {
-        return invalid_spec("invalid volume specification " + quoted(spec) + ": too many colons");
+        return invalid_spec("invalid volume specification " + quote_for_message(spec) +
+                            ": too many colons");
       } else {
         apply_volume_options(field, volume);
       }
@@ -304,7 +299,8 @@ Result<VolumeSpec> parse_volume(std::string_view spec) {
     volume.target = clean_path(volume.target);
   }
   if (volume.target.empty() || volume.target.front() != '/') {
-    return invalid_spec("volume target " + quoted(volume.target) + " must be an absolute path");
+    return invalid_spec("volume target " + quote_for_message(volume.target) +
+                        " must be an absolute path");
   }
   return volume;
 }

@@ -1,5 +1,7 @@
 #include "compose/units.hpp"
 
+#include "compose/diagnostic.hpp"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -13,17 +15,8 @@ namespace {
 
 constexpr std::int64_t kMaxInt64 = std::numeric_limits<std::int64_t>::max();
 
-std::string quoted(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
-  out += text;
-  out += '"';
-  return out;
-}
-
 Error invalid_duration(std::string_view text, std::string_view why = {}) {
-  std::string message = "invalid duration " + quoted(text);
+  std::string message = "invalid duration " + quote_for_message(text);
   if (!why.empty()) {
     message += ": ";
     message += why;
@@ -32,7 +25,7 @@ Error invalid_duration(std::string_view text, std::string_view why = {}) {
 }
 
 Error duration_overflow(std::string_view text) {
-  return Error(ErrorCode::InvalidSpec, "duration " + quoted(text) + " overflows");
+  return Error(ErrorCode::InvalidSpec, "duration " + quote_for_message(text) + " overflows");
 }
 
 bool is_digit(char c) {
@@ -253,7 +246,7 @@ Result<std::int64_t> parse_duration(std::string_view text) {
     s.remove_prefix(unit_len);
     const std::optional<std::int64_t> unit = duration_unit(unit_text);
     if (!unit) {
-      return invalid_duration(text, "unknown unit " + quoted(unit_text));
+      return invalid_duration(text, "unknown unit " + quote_for_message(unit_text));
     }
     std::int64_t value = 0;
     if (__builtin_mul_overflow(*whole, *unit, &value)) {
@@ -357,7 +350,7 @@ Result<std::int64_t> parse_byte_size(std::string_view text) {
     return *plain;
   }
   auto invalid = [&](std::string_view why = {}) {
-    std::string message = "invalid size " + quoted(text);
+    std::string message = "invalid size " + quote_for_message(text);
     if (!why.empty()) {
       message += ": ";
       message += why;
@@ -383,7 +376,7 @@ Result<std::int64_t> parse_byte_size(std::string_view text) {
     for (char c : suffix) {
       unit += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
     }
-    const std::string why = "unknown unit " + quoted(suffix);
+    const std::string why = "unknown unit " + quote_for_message(suffix);
     if (unit.size() > 3) {
       return invalid(why);
     }
@@ -405,7 +398,7 @@ Result<std::int64_t> parse_byte_size(std::string_view text) {
   }
   // 2^63 is exactly representable; anything at or above it does not fit.
   if (size >= std::ldexp(1.0, 63)) {
-    return Error(ErrorCode::InvalidSpec, "size " + quoted(text) + " overflows");
+    return Error(ErrorCode::InvalidSpec, "size " + quote_for_message(text) + " overflows");
   }
   return static_cast<std::int64_t>(size);
 }
