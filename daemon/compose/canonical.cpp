@@ -323,14 +323,7 @@ private:
   }
 
   void depends_on(Node& v, const std::string& path) {
-    if (v.is_sequence()) {
-      Node m = Node::mapping(v.mark);
-      m.tag = v.tag;
-      for (const auto& item : v.items) {
-        m.set(item.text, Node::mapping(item.mark), item.mark);
-      }
-      v = std::move(m);
-    }
+    list_to_keys(v, Node::mapping);
     for (auto& e : v.entries) {
       if (e.value.is_null()) {
         e.value = Node::mapping(e.key_mark);
@@ -509,15 +502,19 @@ private:
     }
   }
 
-  static void service_networks(Node& v) {
-    if (v.is_sequence()) {
-      Node m = Node::mapping(v.mark);
-      m.tag = v.tag;
-      for (const auto& item : v.items) {
-        m.set(item.text, Node::null(item.mark), item.mark);
-      }
-      v = std::move(m);
+  static void service_networks(Node& v) { list_to_keys(v, Node::null); }
+
+  // A list of names becomes a mapping from each name to `value(mark)`, keeping the merge tag.
+  static void list_to_keys(Node& v, Node (*value)(Mark)) {
+    if (!v.is_sequence()) {
+      return;
     }
+    Node m = Node::mapping(v.mark);
+    m.tag = v.tag;
+    for (const auto& item : v.items) {
+      m.set(item.text, value(item.mark), item.mark);
+    }
+    v = std::move(m);
   }
 
   void healthcheck(Node& v, const std::string& path) {
