@@ -1,5 +1,8 @@
 #include "compose/yaml_reader.hpp"
 
+#include "compose/utf8.hpp"
+
+#include <algorithm>
 #include <exception>
 #include <sstream>
 #include <vector>
@@ -196,6 +199,16 @@ std::optional<Node> read_yaml(std::string_view content, std::shared_ptr<const st
   Mark start{file, 1, 1};
   if (content.size() > limits.max_bytes) {
     diags.add(start, "", "file is larger than " + std::to_string(limits.max_bytes) + " bytes");
+    return std::nullopt;
+  }
+  // YAML is Unicode; docker compose refuses a file that is not valid UTF-8, and so does aic.
+  if (std::size_t bad = invalid_utf8_offset(content); bad != std::string_view::npos) {
+    std::string_view before = content.substr(0, bad);
+    int line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+    std::size_t line_start = before.rfind('\n');
+    int column =
+        static_cast<int>(bad - (line_start == std::string_view::npos ? 0 : line_start + 1)) + 1;
+    diags.add(Mark{file, line, column}, "", "the file is not valid UTF-8");
     return std::nullopt;
   }
   const std::string text(content);
