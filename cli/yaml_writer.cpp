@@ -1,5 +1,7 @@
 #include "cli/yaml_writer.hpp"
 
+#include "compose/node.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <string_view>
@@ -34,7 +36,10 @@ bool needs_quotes(std::string_view s) {
   if (s.empty() || s.front() == ' ' || s.back() == ' ' || s.back() == ':') {
     return true;
   }
-  if (std::find(std::begin(kReserved), std::end(kReserved), s) != std::end(kReserved) ||
+  // Quote whatever a YAML 1.2 reader types as non-string, and the YAML 1.1 words and numbers
+  // (yes, on, 1:30, 0b1) that older readers still type.
+  if (compose::resolve_plain_scalar(s) != compose::ScalarType::String ||
+      std::find(std::begin(kReserved), std::end(kReserved), s) != std::end(kReserved) ||
       looks_numeric(s)) {
     return true;
   }

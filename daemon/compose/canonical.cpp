@@ -254,28 +254,44 @@ private:
     }
   }
 
+  // extra_hosts as docker compose prints it: a list of "HOST=IP", one entry per address, from a
+  // list of HOST=IP / HOST:IP or a map of HOST to an address or a list of addresses.
   void extra_hosts(Node& v, const std::string& path) {
-    if (!v.is_sequence()) {
-      dict(v, path, false);
-      return;
-    }
-    Node m = Node::mapping(v.mark);
-    m.tag = v.tag;
-    for (std::size_t i = 0; i < v.items.size(); ++i) {
-      const Node& item = v.items[i];
-      std::size_t sep = item.text.find('=');
-      if (sep == std::string::npos) {
-        sep = item.text.find(':');
+    Node out = Node::sequence(v.mark);
+    out.tag = v.tag;
+    auto add = [&](const std::string& host, const Node& ip) {
+      std::string address = ip.text;
+      if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
+        address = address.substr(1, address.size() - 2);
       }
-      if (!item.is_scalar() || sep == std::string::npos || sep == 0) {
-        error(item, index_path(path, i),
-              "invalid extra host \"" + item.text + "\": expected HOST=IP or HOST:IP");
-        continue;
+      out.items.push_back(Node::string(host + "=" + address, ip.mark));
+    };
+    if (v.is_mapping()) {
+      for (const auto& e : v.entries) {
+        if (e.value.is_sequence()) {
+          for (const auto& ip : e.value.items) {
+            add(e.key, ip);
+          }
+        } else {
+          add(e.key, e.value);
+        }
       }
-      m.set(item.text.substr(0, sep), Node::string(item.text.substr(sep + 1), item.mark),
-            item.mark);
+    } else {
+      for (std::size_t i = 0; i < v.items.size(); ++i) {
+        const Node& item = v.items[i];
+        std::size_t sep = item.text.find('=');
+        if (sep == std::string::npos) {
+          sep = item.text.find(':');
+        }
+        if (!item.is_scalar() || sep == std::string::npos || sep == 0) {
+          error(item, index_path(path, i),
+                "invalid extra host \"" + item.text + "\": expected HOST=IP or HOST:IP");
+          continue;
+        }
+        add(item.text.substr(0, sep), Node::string(item.text.substr(sep + 1), item.mark));
+      }
     }
-    v = std::move(m);
+    v = std::move(out);
   }
 
   void build(Node& v, const std::string& path) {
@@ -523,12 +539,6 @@ private:
     }
     if (Node* disable = v.find("disable")) {
       boolean(disable, path + ".disable");
-      if (disable->type == ScalarType::Bool && disable->text == "true") {
-        Node test = Node::sequence(disable->mark);
-        test.items.push_back(Node::string("NONE", disable->mark));
-        v.set("test", std::move(test));
-      }
-      v.erase("disable");
     }
     if (Node* test = v.find("test"); test && !skip(*test)) {
       if (test->is_scalar() && !test->is_null()) {

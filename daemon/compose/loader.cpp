@@ -114,10 +114,13 @@ public:
     if (!project_name_from_flags(env, name)) {
       return unexpected(diags_.to_error());
     }
-    if (!name.empty()) {
-      env["COMPOSE_PROJECT_NAME"] = name;
+    // The files may use ${COMPOSE_PROJECT_NAME} even when the name comes from `name:` or the
+    // directory, so it is settled (from a first parse, kept for the real pass) before any
+    // interpolation.
+    std::string interpolation_name = name.empty() ? name_from_files(files, env) : name;
+    if (!interpolation_name.empty()) {
+      env["COMPOSE_PROJECT_NAME"] = interpolation_name;
     }
-    env_ = &env;
 
     std::vector<Node> layers;
     for (const auto& f : files) {
@@ -285,12 +288,55 @@ private:
     return true;
   }
 
+  // The project name the files give (the last top-level `name:`, interpolated), else the
+  // project directory's. Parses each file once and keeps the tree for read_file; a file that
+  // does not parse is left for read_file to report.
+  std::string name_from_files(const std::vector<std::string>& files, const Env& env) {
+    std::string found;
+    for (const auto& f : files) {
+      Result<std::string> content = fs_.read(f);
+      if (!content) {
+        continue;
+      }
+      Diagnostics ignored;
+      std::optional<Node> root =
+          read_yaml(*content, std::make_shared<const std::string>(display_name(f)), ignored);
+      if (!root) {
+        continue;
+      }
+      if (const Node* n = root->find("name"); n && n->is_scalar() && !n->text.empty()) {
+        std::string value = n->text;
+        if (opts_.interpolate) {
+          auto lookup = [&](std::string_view var) -> std::optional<std::string> {
+            auto it = env.find(std::string(var));
+            return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
+          };
+          Result<InterpolationOutcome> r = interpolate(value, lookup);
+          value = r ? r->value : std::string();
+        }
+        if (!value.empty()) {
+          found = value;
+        }
+      }
+      parsed_.emplace(f, std::move(*root));
+    }
+    return normalize_project_name(found.empty() ? paths::basename(project_dir_) : found);
+  }
+
   std::vector<std::string> active_profiles(const Env& env) const {
     if (!opts_.profiles.empty()) {
       return opts_.profiles;
     }
     if (auto it = env.find("COMPOSE_PROFILES"); it != env.end()) {
-      return split(it->second, ',');
+      std::vector<std::string> out;
+      for (auto& p : split(it->second, ',')) {
+        std::size_t b = p.find_first_not_of(" \t");
+        std::size_t e = p.find_last_not_of(" \t");
+        if (b != std::string::npos) {
+          out.push_back(p.substr(b, e - b + 1));
+        }
+      }
+      return out;
     }
     return {};
   }
@@ -359,7 +405,13 @@ private:
     }
     auto file = std::make_shared<const std::string>(shown);
     std::size_t before = diags_.size();
-    std::optional<Node> root = read_yaml(*content, file, diags_);
+    std::optional<Node> root;
+    if (auto cached = parsed_.find(path); cached != parsed_.end()) {
+      root = std::move(cached->second);
+      parsed_.erase(cached);
+    } else {
+      root = read_yaml(*content, file, diags_);
+    }
     if (!root) {
       return std::nullopt;
     }
@@ -686,8 +738,8 @@ private:
   std::set<std::string> referenced_;
   std::vector<std::string> env_files_used_;
   std::map<std::string, Node> extends_cache_;
+  std::map<std::string, Node> parsed_; ///< first-pass trees of the -f files, see name_from_files
   std::string project_dir_;
-  const Env* env_ = nullptr;
 };
 
 } // namespace

@@ -145,10 +145,10 @@ void merge_service_key(const std::string& key, Node& base, Node over) {
     append_unique(base, std::move(over), port_key);
   } else if (is_one_of(key, {"volumes", "secrets", "configs"})) {
     append_unique(base, std::move(over), target_key);
-  } else if (is_one_of(key,
-                       {"expose", "devices", "env_file", "dns", "dns_search", "dns_opt", "cap_add",
-                        "cap_drop", "security_opt", "tmpfs", "external_links", "links",
-                        "volumes_from", "group_add", "device_cgroup_rules", "profiles"})) {
+  } else if (is_one_of(key, {"expose", "devices", "env_file", "dns", "dns_search", "dns_opt",
+                             "cap_add", "cap_drop", "security_opt", "tmpfs", "external_links",
+                             "links", "volumes_from", "group_add", "device_cgroup_rules",
+                             "profiles", "extra_hosts"})) {
     append_unique(base, std::move(over), scalar_key);
   } else {
     append_unique(base, std::move(over), nullptr);

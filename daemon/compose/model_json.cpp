@@ -34,20 +34,10 @@ nlohmann::json to_json(const Node& node) {
   case ScalarType::Bool:
     return node.text == "true" || node.text == "True" || node.text == "TRUE";
   case ScalarType::Int: {
-    std::string_view t = node.text;
-    int base = 10;
-    if (t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'o')) {
-      base = t[1] == 'x' ? 16 : 8;
-      t.remove_prefix(2);
+    if (std::optional<long long> v = parse_yaml_int(node.text)) {
+      return *v;
     }
-    errno = 0;
-    std::string digits(t);
-    char* end = nullptr;
-    long long v = std::strtoll(digits.c_str(), &end, base);
-    if (errno == ERANGE || end != digits.c_str() + digits.size()) {
-      return to_valid_utf8(node.text);
-    }
-    return v;
+    return to_valid_utf8(node.text);
   }
   case ScalarType::Float: {
     if (node.text.find("inf") != std::string::npos || node.text.find("Inf") != std::string::npos ||

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 
 namespace aic::compose {
 
@@ -142,13 +143,6 @@ bool all_of(std::string_view s, int (*pred)(int)) {
                                    [&](char c) { return pred(static_cast<unsigned char>(c)); });
 }
 
-bool is_decimal_int(std::string_view s) {
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    s.remove_prefix(1);
-  }
-  return all_of(s, ::isdigit);
-}
-
 bool is_float(std::string_view s) {
   if (s == ".inf" || s == ".Inf" || s == ".INF" || s == "+.inf" || s == "-.inf" || s == "+.Inf" ||
       s == "-.Inf" || s == "+.INF" || s == "-.INF" || s == ".nan" || s == ".NaN" || s == ".NAN") {
@@ -193,6 +187,59 @@ bool is_float(std::string_view s) {
 
 } // namespace
 
+std::optional<long long> parse_yaml_int(std::string_view s) {
+  bool negative = false;
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
+    negative = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  unsigned base = 10;
+  if (s.size() > 2 && s[0] == '0' && std::isalpha(static_cast<unsigned char>(s[1]))) {
+    char p = static_cast<char>(std::tolower(static_cast<unsigned char>(s[1])));
+    base = p == 'x' ? 16 : p == 'o' ? 8 : p == 'b' ? 2 : 0;
+    s.remove_prefix(2);
+  } else if (s.size() > 1 && s[0] == '0') {
+    base = 8;
+    s.remove_prefix(1);
+  }
+  if (base == 0 || s.empty() || s.front() == '_' || s.back() == '_') {
+    return std::nullopt;
+  }
+  unsigned long long value = 0;
+  constexpr unsigned long long kLimit = 1ULL << 63;
+  bool previous_underscore = false;
+  for (char c : s) {
+    if (c == '_') {
+      if (previous_underscore) {
+        return std::nullopt;
+      }
+      previous_underscore = true;
+      continue;
+    }
+    previous_underscore = false;
+    unsigned digit = 0;
+    if (c >= '0' && c <= '9') {
+      digit = static_cast<unsigned>(c - '0');
+    } else if (c >= 'a' && c <= 'f') {
+      digit = static_cast<unsigned>(c - 'a' + 10);
+    } else if (c >= 'A' && c <= 'F') {
+      digit = static_cast<unsigned>(c - 'A' + 10);
+    } else {
+      return std::nullopt;
+    }
+    if (digit >= base || value > (kLimit - digit) / base) {
+      return std::nullopt;
+    }
+    value = value * base + digit;
+  }
+  if (value == kLimit) {
+    return negative ? std::optional<long long>(std::numeric_limits<long long>::min())
+                    : std::nullopt;
+  }
+  long long v = static_cast<long long>(value);
+  return negative ? -v : v;
+}
+
 ScalarType resolve_plain_scalar(std::string_view s) {
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") {
     return ScalarType::Null;
@@ -200,11 +247,7 @@ ScalarType resolve_plain_scalar(std::string_view s) {
   if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" || s == "FALSE") {
     return ScalarType::Bool;
   }
-  if (is_decimal_int(s)) {
-    return ScalarType::Int;
-  }
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o') &&
-      all_of(s.substr(2), s[1] == 'x' ? ::isxdigit : ::isdigit)) {
+  if (parse_yaml_int(s)) {
     return ScalarType::Int;
   }
   if (is_float(s)) {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,5 +82,10 @@ struct MapEntry {
 /// Resolves a plain scalar's type under the YAML 1.2 core schema (null/~/"", true/false,
 /// decimal/0x/0o integers, floats, .inf/.nan); anything else is a string.
 ScalarType resolve_plain_scalar(std::string_view text);
+
+/// An integer as Compose's YAML library (go-yaml v3) reads a plain scalar: decimal, 0x hex, 0o
+/// or leading-0 octal (`0440` is 288), 0b binary, `_` separators, an optional sign. nullopt when
+/// the text is not such an integer or does not fit in 64 bits.
+std::optional<long long> parse_yaml_int(std::string_view text);
 
 } // namespace aic::compose

@@ -20,6 +20,10 @@ constexpr std::string_view kSwarmOnlyDeployKeys[] = {
 
 constexpr std::string_view kRestartPolicies[] = {"no", "always", "unless-stopped", "on-failure"};
 
+// deploy.restart_policy.condition: Swarm's three, and the engine's names Compose also maps.
+constexpr std::string_view kRestartConditions[] = {"none", "on-failure", "any",
+                                                   "no",   "always",     "unless-stopped"};
+
 bool contains(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
@@ -101,7 +105,8 @@ private:
       }
     }
     environment(path, svc);
-    if (const Node* restart = svc.find("restart"); restart && restart->is_scalar()) {
+    if (const Node* restart = svc.find("restart");
+        restart && restart->is_scalar() && !restart->text.empty()) {
       std::string_view policy = restart->text;
       if (policy.rfind("on-failure:", 0) == 0) {
         policy = "on-failure";
@@ -125,9 +130,13 @@ private:
       }
       if (const Node* policy = deploy->find("restart_policy")) {
         if (const Node* cond = policy->find("condition");
-            cond && cond->text != "none" && cond->text != "on-failure" && cond->text != "any") {
+            cond && !cond->text.empty() &&
+            std::find(std::begin(kRestartConditions), std::end(kRestartConditions), cond->text) ==
+                std::end(kRestartConditions)) {
           diags_.add(cond->mark, path + ".deploy.restart_policy.condition",
-                     "must be \"none\", \"on-failure\" or \"any\", not \"" + cond->text + "\"");
+                     "must be \"none\", \"on-failure\", \"any\", \"no\", \"always\" or "
+                     "\"unless-stopped\", not \"" +
+                         cond->text + "\"");
         }
       }
     }
@@ -148,14 +157,23 @@ private:
         }
       }
     }
+    if (const Node* scale = svc.find("scale")) {
+      const Node* deploy_node = svc.find("deploy");
+      const Node* replicas = deploy_node ? deploy_node->find("replicas") : nullptr;
+      if (replicas && replicas->type == ScalarType::Int && scale->type == ScalarType::Int &&
+          parse_yaml_int(replicas->text) != parse_yaml_int(scale->text)) {
+        diags_.add(scale->mark, path + ".scale",
+                   "scale (" + scale->text + ") and deploy.replicas (" + replicas->text +
+                       ") disagree: set one of them");
+      }
+    }
     if (const Node* container_name = svc.find("container_name")) {
       long long scale = 1;
       if (const Node* s = svc.find("scale"); s && s->type == ScalarType::Int) {
-        // strtoll, not stoll: a count past long long saturates instead of throwing.
-        scale = std::strtoll(s->text.c_str(), nullptr, 10);
+        scale = parse_yaml_int(s->text).value_or(1);
       } else if (const Node* d = svc.find("deploy")) {
         if (const Node* r = d->find("replicas"); r && r->type == ScalarType::Int) {
-          scale = std::strtoll(r->text.c_str(), nullptr, 10);
+          scale = parse_yaml_int(r->text).value_or(1);
         }
       }
       if (scale > 1) {
@@ -262,15 +280,16 @@ private:
         const Node& l = links[i];
         std::string target = l.text.substr(0, l.text.find(':'));
         refs_.push_back({index_path(path + ".links", i), target, l.mark});
-        add_dependency(name, svc, target, false, l.mark);
+        add_dependency(name, svc, target, true, l.mark);
       }
     }
-    for (const char* key : {"network_mode", "ipc", "pid"}) {
+    // As compose-go's normalization: links and shared namespaces restart with their target.
+    for (const char* key : {"network_mode", "ipc", "pid", "uts", "cgroup"}) {
       if (const Node* mode = svc.find(key)) {
         if (std::string target = service_ref(mode->text); !target.empty()) {
           Mark at = mode->mark;
           refs_.push_back({path + "." + key, target, at});
-          add_dependency(name, svc, target, std::string_view(key) == "network_mode", at);
+          add_dependency(name, svc, target, true, at);
         }
       }
     }

@@ -60,13 +60,12 @@ private:
     if (!n || !n->is_scalar() || n->is_null()) {
       return fallback;
     }
-    long long v = 0;
-    auto [ptr, ec] = std::from_chars(n->text.data(), n->text.data() + n->text.size(), v);
-    if (ec != std::errc() || ptr != n->text.data() + n->text.size()) {
+    std::optional<long long> v = parse_yaml_int(n->text);
+    if (!v) {
       fail(path, "not an integer: \"" + n->text + "\"");
       return fallback;
     }
-    return v;
+    return *v;
   }
 
   int small_int(const Node* n, const std::string& path, int fallback) {
@@ -188,7 +187,8 @@ private:
     }
     if (const Node* h = n.find("healthcheck")) {
       Healthcheck hc;
-      hc.test = strings(h->find("test"));
+      hc.test =
+          flag(h->find("disable")) ? std::vector<std::string>{"NONE"} : strings(h->find("test"));
       hc.interval_ns = duration(h->find("interval"), path + ".healthcheck.interval");
       hc.timeout_ns = duration(h->find("timeout"), path + ".healthcheck.timeout");
       hc.start_period_ns = duration(h->find("start_period"), path + ".healthcheck.start_period");
@@ -249,21 +249,16 @@ private:
         policy.max_retries = small_int(&count, path + ".restart", 0);
       }
     }
-    // deploy.restart_policy wins over restart, as in Compose.
+    // deploy.restart_policy replaces restart entirely, as in Compose: its condition names the
+    // policy and its max_attempts the retry count (0 when absent).
     if (const Node* deploy = n.find("deploy")) {
       if (const Node* rp = deploy->find("restart_policy")) {
         std::string condition = text(rp->find("condition"));
-        if (condition == "none") {
-          policy.name = "no";
-        } else if (condition == "any") {
-          policy.name = "always";
-        } else if (condition == "on-failure") {
-          policy.name = "on-failure";
-        }
-        if (const Node* max = rp->find("max_attempts")) {
-          policy.max_retries =
-              small_int(max, path + ".deploy.restart_policy.max_attempts", policy.max_retries);
-        }
+        policy.name = condition == "none" || condition.empty() ? "no"
+                      : condition == "any"                     ? "always"
+                                                               : condition;
+        policy.max_retries =
+            small_int(rp->find("max_attempts"), path + ".deploy.restart_policy.max_attempts", 0);
       }
     }
     return policy;

@@ -19,9 +19,10 @@ TEST(YamlWriter, PrintsEmptyContainersInFlowStyle) {
 }
 
 TEST(YamlWriter, QuotesStringsYamlWouldReadAsSomethingElse) {
-  Json j = {{"a", "yes"},  {"b", "8000"},  {"c", ""},       {"d", "x: y"},   {"e", "#c"},
-            {"f", "null"}, {"g", "1.5"},   {"h", " pad"},   {"i", "-"},      {"j", "line\nbreak"},
-            {"k", "*ref"}, {"l", "plain"}, {"m", "--flag"}, {"n", "0.0.0.0"}};
+  Json j = {{"a", "yes"},   {"b", "8000"},  {"c", ""},       {"d", "x: y"},    {"e", "#c"},
+            {"f", "null"},  {"g", "1.5"},   {"h", " pad"},   {"i", "-"},       {"j", "line\nbreak"},
+            {"k", "*ref"},  {"l", "plain"}, {"m", "--flag"}, {"n", "0.0.0.0"}, {"o", ".5"},
+            {"p", "-.Inf"}, {"q", "0x1F"},  {"r", "1_000"}};
   std::string y = to_yaml(j);
   for (const char* quoted :
        {"a: \"yes\"", "b: \"8000\"", "c: \"\"", "d: \"x: y\"", "e: \"#c\"", "f: \"null\"",

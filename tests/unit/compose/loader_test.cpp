@@ -640,5 +640,71 @@ services:
   EXPECT_THAT(errors().front(), HasSubstr("dependency cycle: a -> b -> c -> a"));
 }
 
+TEST_F(Loader, ReadsLeadingZeroIntegersAsOctalLikeCompose) {
+  file("compose.yaml", R"(
+services:
+  a: {image: a, secrets: [{source: s, mode: 0440}], scale: 1_0}
+secrets:
+  s: {file: ./s.txt}
+)");
+  Json a = model()["services"]["a"];
+  EXPECT_EQ(a["secrets"][0]["mode"], 288);
+  EXPECT_EQ(a["scale"], 10);
+}
+
+TEST_F(Loader, GivesInterpolationTheProjectNameFromTheNameKeyOrTheDirectory) {
+  file("compose.yaml", "name: Shop\nservices:\n  a: {image: \"${COMPOSE_PROJECT_NAME}-img\"}\n");
+  EXPECT_EQ(model()["services"]["a"]["image"], "shop-img");
+  file("compose.yaml", "services:\n  a: {image: \"${COMPOSE_PROJECT_NAME}-img\"}\n");
+  EXPECT_EQ(model()["services"]["a"]["image"], "p-img");
+}
+
+TEST_F(Loader, TrimsComposeProfilesEntries) {
+  file("compose.yaml", "services:\n  a: {image: a}\n  b: {image: b, profiles: [debug]}\n");
+  options.environment["COMPOSE_PROFILES"] = "x, debug ,";
+  EXPECT_TRUE(model()["services"].contains("b"));
+}
+
+TEST_F(Loader, ImpliedDependenciesOfLinksAndNamespacesRestartWithTheirTarget) {
+  file("compose.yaml", R"(
+services:
+  db: {image: db}
+  vpn: {image: vpn}
+  store: {image: s}
+  app: {image: app, links: [db], ipc: "service:vpn", volumes_from: [store]}
+)");
+  Json deps = model()["services"]["app"]["depends_on"];
+  EXPECT_EQ(deps["db"]["restart"], true);
+  EXPECT_EQ(deps["vpn"]["restart"], true);
+  EXPECT_FALSE(deps["store"].contains("restart"));
+}
+
+TEST_F(Loader, ExtraHostsKeepEveryAddressAsHostEqualsIp) {
+  file("compose.yaml", R"(
+services:
+  a:
+    image: a
+    extra_hosts: ["myhost:1.2.3.4", "myhost:::1", "other=[fe80::1]"]
+)");
+  EXPECT_EQ(model()["services"]["a"]["extra_hosts"],
+            Json::array({"myhost=1.2.3.4", "myhost=::1", "other=fe80::1"}));
+}
+
+TEST_F(Loader, ScaleAndDeployReplicasMustAgree) {
+  file("compose.yaml", "services:\n  a:\n    image: a\n    scale: 2\n    deploy: {replicas: 3}\n");
+  EXPECT_THAT(errors(), ElementsAre("compose.yaml:4:12: services.a.scale: scale (2) and "
+                                    "deploy.replicas (3) disagree: set one of them"));
+}
+
+TEST_F(Loader, KeepsHealthcheckDisableAsWritten) {
+  file("compose.yaml", "services:\n  a: {image: a, healthcheck: {disable: true}}\n");
+  EXPECT_EQ(model()["services"]["a"]["healthcheck"], (Json{{"disable", true}}));
+}
+
+TEST_F(Loader, AcceptsAnEmptyRestartFromAnUnsetVariable) {
+  file("compose.yaml", "services:\n  a: {image: a, restart: \"${RESTART}\"}\n");
+  EXPECT_EQ(model()["services"]["a"]["restart"], "");
+}
+
 } // namespace
 } // namespace aic::compose

@@ -136,5 +136,21 @@ TEST_F(ProjectSpecTest, ServicesAreSortedByName) {
   EXPECT_THAT(names, ElementsAre("a", "m", "z"));
 }
 
+TEST_F(ProjectSpecTest, DeployRestartPolicyReplacesRestartAndDisableMeansNone) {
+  file("compose.yaml", R"(
+services:
+  a:
+    image: a
+    restart: on-failure:3
+    deploy: {restart_policy: {condition: unless-stopped}}
+    healthcheck: {test: [CMD, x], disable: true}
+)");
+  ProjectSpec p = spec();
+  const ServiceSpec* a = p.service("a");
+  EXPECT_EQ(a->restart.name, "unless-stopped");
+  EXPECT_EQ(a->restart.max_retries, 0);
+  EXPECT_EQ(a->healthcheck->test, std::vector<std::string>{"NONE"});
+}
+
 } // namespace
 } // namespace aic::compose
