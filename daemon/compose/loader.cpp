@@ -2,10 +2,12 @@
 
 #include "compose/canonical.hpp"
 #include "compose/diagnostic.hpp"
+#include "compose/discovery.hpp"
 #include "compose/dotenv.hpp"
 #include "compose/interpolation.hpp"
 #include "compose/merge.hpp"
 #include "compose/normalize.hpp"
+#include "compose/relative_paths.hpp"
 #include "compose/schema_validator.hpp"
 #include "compose/yaml_reader.hpp"
 
@@ -18,12 +20,6 @@ namespace aic::compose {
 namespace {
 
 using Env = std::map<std::string, std::string>;
-
-constexpr std::string_view kComposeFileNames[] = {"compose.yaml", "compose.yml",
-                                                  "docker-compose.yml", "docker-compose.yaml"};
-constexpr std::string_view kOverrideFileNames[] = {"compose.override.yaml", "compose.override.yml",
-                                                   "docker-compose.override.yml",
-                                                   "docker-compose.override.yaml"};
 
 bool truthy(const std::string& v) {
   return v == "1" || v == "true" || v == "TRUE" || v == "True" || v == "yes";
@@ -44,11 +40,6 @@ std::vector<std::string> split(std::string_view s, char sep) {
     start = end + 1;
   }
   return out;
-}
-
-bool looks_like_url(std::string_view s) {
-  return s.find("://") != std::string_view::npos || s.rfind("git@", 0) == 0 ||
-         s.rfind("github.com/", 0) == 0;
 }
 
 std::vector<std::string> declared_profiles(const Node& model) {
@@ -91,7 +82,7 @@ public:
           files.push_back(paths::join(wd, f));
         }
       } else {
-        files = discover(project_dir ? *project_dir : wd);
+        files = discover_compose_files(fs_, project_dir ? *project_dir : wd);
       }
     }
     if (!diags_.empty()) {
@@ -243,28 +234,9 @@ private:
     env_files_used_.push_back(path);
   }
 
-  std::vector<std::string> discover(const std::string& start) {
-    std::string dir = start;
-    while (true) {
-      for (auto name : kComposeFileNames) {
-        std::string candidate = paths::join(dir, name);
-        if (fs_.is_file(candidate)) {
-          std::vector<std::string> found{candidate};
-          for (auto override_name : kOverrideFileNames) {
-            std::string o = paths::join(dir, override_name);
-            if (fs_.is_file(o)) {
-              found.push_back(o);
-              break;
-            }
-          }
-          return found;
-        }
-      }
-      if (dir == "/") {
-        return {};
-      }
-      dir = paths::dirname(dir);
-    }
+  std::string home() const {
+    auto it = opts_.environment.find("HOME");
+    return it != opts_.environment.end() ? it->second : "/root";
   }
 
   bool project_name_from_flags(const Env& env, std::string& name) {
@@ -385,7 +357,7 @@ private:
       apply_includes(*root, include, path, env, stack);
     }
     resolve_extends(*root, path, env);
-    resolve_paths(*root, base_dir);
+    resolve_relative_paths(*root, base_dir, home());
     if (diags_.size() != before) {
       return std::nullopt;
     }
@@ -666,7 +638,7 @@ private:
       if (!root) {
         return nullptr;
       }
-      resolve_paths(*root, paths::dirname(path));
+      resolve_relative_paths(*root, paths::dirname(path), home());
       it = extends_cache_.emplace(path, std::move(*root)).first;
     }
     Node* services = it->second.find("services");
@@ -678,58 +650,6 @@ private:
   }
 
   // --- relative paths ----------------------------------------------------------------------
-
-  std::string absolute(const std::string& base_dir, const std::string& p) const {
-    if (p == "~" || p.rfind("~/", 0) == 0) {
-      auto home = opts_.environment.find("HOME");
-      std::string h = home != opts_.environment.end() ? home->second : "/root";
-      return paths::join(h, p.size() > 2 ? p.substr(2) : std::string("."));
-    }
-    return paths::join(base_dir, p);
-  }
-
-  void resolve_paths(Node& root, const std::string& base_dir) {
-    if (Node* services = root.find("services"); services && services->is_mapping()) {
-      for (auto& e : services->entries) {
-        Node& svc = e.value;
-        if (!svc.is_mapping()) {
-          continue;
-        }
-        if (Node* build = svc.find("build"); build && build->is_mapping()) {
-          if (Node* ctx = build->find("context");
-              ctx && ctx->is_scalar() && !looks_like_url(ctx->text)) {
-            ctx->text = absolute(base_dir, ctx->text);
-          }
-        }
-        if (Node* volumes = svc.find("volumes"); volumes && volumes->is_sequence()) {
-          for (auto& v : volumes->items) {
-            const Node* type = v.find("type");
-            Node* source = v.find("source");
-            if (type && type->text == "bind" && source && source->is_scalar() &&
-                !source->text.empty()) {
-              source->text = absolute(base_dir, source->text);
-            }
-          }
-        }
-        if (Node* env_file = svc.find("env_file"); env_file && env_file->is_sequence()) {
-          for (auto& item : env_file->items) {
-            if (Node* path = item.find("path")) {
-              path->text = absolute(base_dir, path->text);
-            }
-          }
-        }
-      }
-    }
-    for (const char* kind : {"secrets", "configs"}) {
-      if (Node* resources = root.find(kind); resources && resources->is_mapping()) {
-        for (auto& e : resources->entries) {
-          if (Node* file = e.value.find("file"); file && file->is_scalar()) {
-            file->text = absolute(base_dir, file->text);
-          }
-        }
-      }
-    }
-  }
 
   const LoadOptions& opts_;
   const FileSource& fs_;
