@@ -539,7 +539,7 @@ private:
           if (const MapEntry* existing = local->find_entry(e.key)) {
             diags_.add(existing->key_mark, std::string(kind) + "." + e.key,
                        "conflicts with the " + std::string(kind).substr(0, std::strlen(kind) - 1) +
-                           " of the same name imported from " + display_name(files.front()));
+                           " of the same name imported from " + e.key_mark.file_name());
             continue;
           }
           local->set(e.key, std::move(e.value), e.key_mark);

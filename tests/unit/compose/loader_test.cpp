@@ -528,6 +528,13 @@ TEST_F(Loader, AnIncludedResourceMayNotClashWithALocalOne) {
                         "other.yaml"));
 }
 
+TEST_F(Loader, AnIncludeConflictNamesTheFileThatDefinesTheResource) {
+  file("o2.yaml", "services:\n  other: {image: o}\n");
+  file("o3.yaml", "services:\n  web: {image: other}\n");
+  file("compose.yaml", "include:\n  - path: [o2.yaml, o3.yaml]\nservices:\n  web: {image: mine}\n");
+  EXPECT_THAT(errors().front(), HasSubstr("imported from o3.yaml"));
+}
+
 TEST_F(Loader, AnIncludeCycleIsAnError) {
   file("a.yaml", "include: [b.yaml]\nservices:\n  a: {image: a}\n");
   file("b.yaml", "include: [a.yaml]\nservices:\n  b: {image: b}\n");
