@@ -22,6 +22,19 @@ constexpr std::int64_t kSecond = 1'000'000'000;
 constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
 
+/// A table row expects either `row.expected` or exactly the InvalidSpec message `row.error`.
+template <typename Row>
+void expect_value_or_error(const Result<std::int64_t>& parsed, const Row& row) {
+  if (row.error.empty()) {
+    ASSERT_TRUE(parsed.has_value()) << parsed.error().message();
+    EXPECT_EQ(*parsed, row.expected);
+  } else {
+    ASSERT_FALSE(parsed.has_value()) << "parsed " << *parsed;
+    EXPECT_EQ(parsed.error().code(), ErrorCode::InvalidSpec);
+    EXPECT_EQ(parsed.error().message(), row.error);
+  }
+}
+
 // ---- parse_duration ---------------------------------------------------------------------------
 
 struct DurationRow {
@@ -39,15 +52,7 @@ class ParseDurationTable : public ::testing::TestWithParam<DurationRow> {};
 
 TEST_P(ParseDurationTable, YieldsNanosecondsOrTheError) {
   const DurationRow& row = GetParam();
-  const Result<std::int64_t> parsed = parse_duration(row.text);
-  if (row.error.empty()) {
-    ASSERT_TRUE(parsed.has_value()) << parsed.error().message();
-    EXPECT_EQ(*parsed, row.expected);
-  } else {
-    ASSERT_FALSE(parsed.has_value()) << "parsed " << *parsed;
-    EXPECT_EQ(parsed.error().code(), ErrorCode::InvalidSpec);
-    EXPECT_EQ(parsed.error().message(), row.error);
-  }
+  expect_value_or_error(parse_duration(row.text), row);
 }
 
 const DurationRow kDurationRows[] = {
@@ -168,15 +173,7 @@ class ParseByteSizeTable : public ::testing::TestWithParam<SizeRow> {};
 
 TEST_P(ParseByteSizeTable, YieldsBytesOrTheError) {
   const SizeRow& row = GetParam();
-  const Result<std::int64_t> parsed = parse_byte_size(row.text);
-  if (row.error.empty()) {
-    ASSERT_TRUE(parsed.has_value()) << parsed.error().message();
-    EXPECT_EQ(*parsed, row.expected);
-  } else {
-    ASSERT_FALSE(parsed.has_value()) << "parsed " << *parsed;
-    EXPECT_EQ(parsed.error().code(), ErrorCode::InvalidSpec);
-    EXPECT_EQ(parsed.error().message(), row.error);
-  }
+  expect_value_or_error(parse_byte_size(row.text), row);
 }
 
 constexpr std::int64_t kKiB = 1024;
