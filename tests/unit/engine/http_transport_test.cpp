@@ -1,197 +1,21 @@
 #include "engine/http_transport.hpp"
+#include "fake_engine.hpp"
 
-#include <algorithm>
-#include <atomic>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <cctype>
-#include <cstdlib>
+#include <boost/asio/steady_timer.hpp>
 #include <filesystem>
-#include <functional>
 #include <gtest/gtest.h>
-#include <mutex>
 #include <optional>
-#include <stdexcept>
-#include <string>
-#include <thread>
-#include <unistd.h>
-#include <vector>
 
 namespace aic::engine {
 namespace {
 
+using namespace testing;
 namespace asio = boost::asio;
-using asio::local::stream_protocol;
-using boost::system::error_code;
 
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-
-/// One accepted connection of the fake engine, as seen by a scripted handler.
-class ServerConnection {
-public:
-  explicit ServerConnection(stream_protocol::socket socket) : socket_(std::move(socket)) {}
-
-  /// The raw request (head and Content-Length body), or nullopt when the client closed.
-  asio::awaitable<std::optional<std::string>> read_request() {
-    auto [ec, head_size] = co_await asio::async_read_until(socket_, asio::dynamic_buffer(pending_),
-                                                           "\r\n\r\n", kNoThrow);
-    if (ec) {
-      co_return std::nullopt;
-    }
-    std::string request = pending_.substr(0, head_size);
-    pending_.erase(0, head_size);
-    const std::size_t body_size = content_length(request);
-    if (pending_.size() < body_size) {
-      auto [body_ec, n] =
-          co_await asio::async_read(socket_, asio::dynamic_buffer(pending_),
-                                    asio::transfer_exactly(body_size - pending_.size()), kNoThrow);
-      (void)n;
-      if (body_ec) {
-        co_return std::nullopt;
-      }
-    }
-    request += pending_.substr(0, body_size);
-    pending_.erase(0, body_size);
-    co_return request;
-  }
-
-  asio::awaitable<void> write(std::string bytes) {
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(bytes), kNoThrow);
-    (void)ec;
-    (void)n;
-  }
-
-  /// Waits until the client goes away, answering nothing.
-  asio::awaitable<void> stall() {
-    char byte = 0;
-    for (;;) {
-      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(&byte, 1), kNoThrow);
-      (void)n;
-      if (ec) {
-        co_return;
-      }
-    }
-  }
-
-  void close() {
-    error_code ignored;
-    socket_.shutdown(stream_protocol::socket::shutdown_both, ignored);
-    socket_.close(ignored);
-  }
-
-private:
-  static std::size_t content_length(const std::string& head) {
-    std::string lower = head;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    const auto at = lower.find("\r\ncontent-length:");
-    if (at == std::string::npos) {
-      return 0;
-    }
-    return std::stoul(lower.substr(at + 17));
-  }
-
-  stream_protocol::socket socket_;
-  std::string pending_;
-};
-
-using Handler = std::function<asio::awaitable<void>(ServerConnection&)>;
-
-/// A fake engine on a temporary unix socket, served by its own thread and io_context.
-class FakeEngine {
-public:
-  explicit FakeEngine(Handler handler) : handler_(std::move(handler)) {
-    char dir_template[] = "/tmp/aic-http-XXXXXX";
-    const char* dir = ::mkdtemp(dir_template);
-    if (dir == nullptr) {
-      throw std::runtime_error("mkdtemp failed");
-    }
-    dir_ = dir;
-    path_ = dir_ + "/engine.sock";
-    acceptor_.open();
-    acceptor_.bind(stream_protocol::endpoint(path_));
-    acceptor_.listen();
-    asio::co_spawn(io_, accept_loop(), asio::detached);
-    thread_ = std::thread([this] { io_.run(); });
-  }
-
-  ~FakeEngine() {
-    io_.stop();
-    thread_.join();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-
-  FakeEngine(const FakeEngine&) = delete;
-  FakeEngine& operator=(const FakeEngine&) = delete;
-
-  const std::string& path() const { return path_; }
-  int accepted() const { return accepted_.load(); }
-
-  void record(std::string request) {
-    std::lock_guard lock(mutex_);
-    requests_.push_back(std::move(request));
-  }
-  std::vector<std::string> requests() const {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-
-private:
-  asio::awaitable<void> accept_loop() {
-    for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(kNoThrow);
-      if (ec) {
-        co_return;
-      }
-      ++accepted_;
-      asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
-    }
-  }
-
-  asio::awaitable<void> serve(stream_protocol::socket socket) {
-    ServerConnection connection(std::move(socket));
-    co_await handler_(connection);
-  }
-
-  Handler handler_;
-  asio::io_context io_;
-  stream_protocol::acceptor acceptor_{io_};
-  std::string dir_;
-  std::string path_;
-  std::atomic<int> accepted_{0};
-  mutable std::mutex mutex_;
-  std::vector<std::string> requests_;
-  std::thread thread_;
-};
-
-/// Answers every request on the connection with `response`, keeping it open.
-Handler answer_each_request(std::string response) {
-  return [response](ServerConnection& c) -> asio::awaitable<void> {
-    while (co_await c.read_request()) {
-      co_await c.write(response);
-    }
-  };
-}
-
-/// Answers the first request with `response` and closes the connection.
-Handler answer_once_then_close(std::string response) {
-  return [response](ServerConnection& c) -> asio::awaitable<void> {
-    if (co_await c.read_request()) {
-      co_await c.write(response);
-    }
-    c.close();
-  };
-}
-
-asio::awaitable<void> drive(UnixHttpTransport& transport, std::vector<HttpRequest> requests,
+asio::awaitable<void> drive(HttpTransport& transport, std::vector<HttpRequest> requests,
                             std::vector<Result<HttpResponse>>& results) {
   for (auto& request : requests) {
     results.push_back(co_await transport.request(std::move(request)));
@@ -199,7 +23,7 @@ asio::awaitable<void> drive(UnixHttpTransport& transport, std::vector<HttpReques
 }
 
 /// Runs the requests one after the other on a fresh io_context; returns every result.
-std::vector<Result<HttpResponse>> run_requests(UnixHttpTransport& transport, asio::io_context& io,
+std::vector<Result<HttpResponse>> run_requests(HttpTransport& transport, asio::io_context& io,
                                                std::vector<HttpRequest> requests) {
   std::vector<Result<HttpResponse>> results;
   asio::co_spawn(io, drive(transport, std::move(requests), results), asio::detached);
@@ -210,7 +34,7 @@ std::vector<Result<HttpResponse>> run_requests(UnixHttpTransport& transport, asi
 
 Result<HttpResponse> run_one(const std::string& socket_path, HttpRequest request) {
   asio::io_context io;
-  UnixHttpTransport transport(io.get_executor(), socket_path);
+  HttpTransport transport(io.get_executor(), unix_address(socket_path));
   auto results = run_requests(transport, io, {std::move(request)});
   EXPECT_EQ(results.size(), 1u);
   return std::move(results.front());
@@ -245,7 +69,7 @@ TEST(HttpTransport, ReadsChunkedBody) {
 TEST(HttpTransport, ReadsBodyDelimitedByConnectionClose) {
   FakeEngine engine(answer_once_then_close("HTTP/1.1 200 OK\r\n\r\nuntil the end"));
   asio::io_context io;
-  UnixHttpTransport transport(io.get_executor(), engine.path());
+  HttpTransport transport(io.get_executor(), unix_address(engine.path()));
   auto results = run_requests(transport, io, {get("/_ping")});
   ASSERT_TRUE(results.at(0)) << results.at(0).error().describe();
   EXPECT_EQ(results.at(0)->body, "until the end");
@@ -255,7 +79,7 @@ TEST(HttpTransport, ReadsBodyDelimitedByConnectionClose) {
 TEST(HttpTransport, ReusesKeepAliveConnection) {
   FakeEngine engine(answer_each_request("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK"));
   asio::io_context io;
-  UnixHttpTransport transport(io.get_executor(), engine.path());
+  HttpTransport transport(io.get_executor(), unix_address(engine.path()));
   auto results = run_requests(transport, io, {get("/_ping"), get("/_ping"), get("/_ping")});
   ASSERT_EQ(results.size(), 3u);
   for (const auto& result : results) {
@@ -270,7 +94,7 @@ TEST(HttpTransport, RetriesOnceWhenReusedConnectionWasClosed) {
   // Claims keep-alive but closes after each answer, like an engine dropping idle connections.
   FakeEngine engine(answer_once_then_close("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK"));
   asio::io_context io;
-  UnixHttpTransport transport(io.get_executor(), engine.path());
+  HttpTransport transport(io.get_executor(), unix_address(engine.path()));
   auto results = run_requests(transport, io, {get("/_ping"), get("/_ping")});
   ASSERT_EQ(results.size(), 2u);
   for (const auto& result : results) {
@@ -332,7 +156,8 @@ TEST(HttpTransport, MissingSocketIsEngineUnavailableNamingThePath) {
   std::filesystem::remove_all(dir_template);
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().code(), ErrorCode::EngineUnavailable);
-  EXPECT_NE(result.error().message().find("cannot reach the engine at " + path), std::string::npos)
+  EXPECT_NE(result.error().message().find("cannot reach the engine at unix://" + path),
+            std::string::npos)
       << result.error().message();
 }
 
@@ -383,6 +208,274 @@ TEST(HttpTransport, PostSendsBodyAndHeadersIntact) {
   EXPECT_NE(raw.find("\r\nContent-Type: application/json\r\n"), std::string::npos) << raw;
   EXPECT_NE(raw.find("\r\nContent-Length: 31\r\n"), std::string::npos) << raw;
   EXPECT_EQ(raw.substr(raw.find("\r\n\r\n") + 4), request.body);
+}
+
+// ---- streams ----------------------------------------------------------------------------------
+
+/// Runs `body` as the only coroutine on a fresh io_context until it finishes.
+template <typename F>
+void run_coroutine(const std::string& socket_path, F body) {
+  asio::io_context io;
+  HttpTransport transport(io.get_executor(), unix_address(socket_path));
+  asio::co_spawn(io, body(transport), [](std::exception_ptr e) {
+    if (e) {
+      std::rethrow_exception(e);
+    }
+  });
+  io.run();
+}
+
+TEST(HttpStream, DeliversEachChunkBeforeTheNextIsSent) {
+  FakeEngine engine([](ServerConnection& c) -> asio::awaitable<void> {
+    co_await c.read_request();
+    co_await c.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n");
+    // The second chunk only goes out once the client has had time to see the first.
+    co_await c.pause(std::chrono::milliseconds(300));
+    co_await c.write("6\r\nsecond\r\n0\r\n\r\n");
+  });
+  std::vector<std::string> pieces;
+  std::vector<std::chrono::steady_clock::time_point> times;
+  run_coroutine(engine.path(), [&](HttpTransport& t) -> asio::awaitable<void> {
+    auto stream = co_await t.open_stream(get("/v1.41/events"));
+    EXPECT_TRUE(stream);
+    if (!stream) {
+      co_return;
+    }
+    EXPECT_EQ((*stream)->status(), 200);
+    for (;;) {
+      auto piece = co_await (*stream)->read(std::chrono::milliseconds(2000));
+      EXPECT_TRUE(piece) << piece.error().describe();
+      if (!piece || !piece->has_value()) {
+        break;
+      }
+      pieces.push_back(**piece);
+      times.push_back(std::chrono::steady_clock::now());
+    }
+  });
+  ASSERT_EQ(pieces, (std::vector<std::string>{"first", "second"}));
+  EXPECT_GE(times[1] - times[0], std::chrono::milliseconds(200));
+}
+
+TEST(HttpStream, ReadsContentLengthAndCloseDelimitedBodies) {
+  for (const std::string& response :
+       {std::string("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello world"),
+        std::string("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello world")}) {
+    FakeEngine engine(answer_once_then_close(response));
+    std::string body;
+    run_coroutine(engine.path(), [&](HttpTransport& t) -> asio::awaitable<void> {
+      auto stream = co_await t.open_stream(get("/v1.41/containers/x/logs"));
+      EXPECT_TRUE(stream);
+      if (stream) {
+        auto all = co_await (*stream)->read_all(1024, std::chrono::milliseconds(2000));
+        EXPECT_TRUE(all) << all.error().describe();
+        if (all) {
+          body = *all;
+        }
+      }
+    });
+    EXPECT_EQ(body, "hello world") << response;
+  }
+}
+
+TEST(HttpStream, ConnectionDroppedMidStreamIsEngineUnavailable) {
+  FakeEngine engine(
+      answer_once_then_close("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nsome\r\n"));
+  std::optional<Error> error;
+  run_coroutine(engine.path(), [&](HttpTransport& t) -> asio::awaitable<void> {
+    auto stream = co_await t.open_stream(get("/v1.41/events"));
+    if (!stream) {
+      co_return;
+    }
+    auto first = co_await (*stream)->read(std::chrono::milliseconds(2000));
+    EXPECT_TRUE(first && first->has_value() && **first == "some");
+    auto second = co_await (*stream)->read(std::chrono::milliseconds(2000));
+    if (!second) {
+      error = second.error();
+    }
+  });
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code(), ErrorCode::EngineUnavailable);
+  EXPECT_NE(error->message().find("connection closed mid-stream"), std::string::npos)
+      << error->message();
+}
+
+TEST(HttpStream, SilentStreamHitsItsIdleTimeout) {
+  FakeEngine engine([](ServerConnection& c) -> asio::awaitable<void> {
+    co_await c.read_request();
+    co_await c.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+    co_await c.stall();
+  });
+  std::optional<Error> error;
+  run_coroutine(engine.path(), [&](HttpTransport& t) -> asio::awaitable<void> {
+    auto stream = co_await t.open_stream(get("/v1.41/events"));
+    if (!stream) {
+      co_return;
+    }
+    auto piece = co_await (*stream)->read(std::chrono::milliseconds(150));
+    if (!piece) {
+      error = piece.error();
+    }
+  });
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code(), ErrorCode::Timeout);
+}
+
+TEST(HttpStream, StalledHeadHitsTheRequestDeadline) {
+  FakeEngine engine([](ServerConnection& c) -> asio::awaitable<void> {
+    co_await c.read_request();
+    co_await c.stall();
+  });
+  std::optional<Error> error;
+  run_coroutine(engine.path(), [&](HttpTransport& t) -> asio::awaitable<void> {
+    HttpRequest request = get("/v1.41/containers/x/logs");
+    request.deadline = std::chrono::milliseconds(150);
+    auto stream = co_await t.open_stream(request);
+    if (!stream) {
+      error = stream.error();
+    }
+  });
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code(), ErrorCode::Timeout);
+}
+
+TEST(HttpStream, GarbageChunkFramingIsEngineUnavailable) {
+  FakeEngine engine(answer_once_then_close(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz-not-hex\r\nxx\r\n"));
+  std::optional<Error> error;
+  run_coroutine(engine.path(), [&](HttpTransport& t) -> asio::awaitable<void> {
+    auto stream = co_await t.open_stream(get("/v1.41/events"));
+    if (!stream) {
+      co_return;
+    }
+    auto piece = co_await (*stream)->read(std::chrono::milliseconds(2000));
+    if (!piece) {
+      error = piece.error();
+    }
+  });
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code(), ErrorCode::EngineUnavailable);
+  EXPECT_NE(error->message().find("malformed"), std::string::npos) << error->message();
+}
+
+TEST(HttpStream, UpgradeGivesATwoWayStreamIncludingBytesSentWithTheHead) {
+  FakeEngine* engine_ptr = nullptr;
+  FakeEngine engine([&engine_ptr](ServerConnection& c) -> asio::awaitable<void> {
+    auto request = co_await c.read_request();
+    if (request) {
+      engine_ptr->record(*request);
+    }
+    co_await c.write("HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream"
+                     "\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nhello ");
+    const std::string input = co_await c.read_to_end(); // until the client half-closes
+    co_await c.write("got:" + input);
+    c.close();
+  });
+  engine_ptr = &engine;
+  std::string received;
+  run_coroutine(engine.path(), [&](HttpTransport& t) -> asio::awaitable<void> {
+    HttpRequest request = get("/v1.41/exec/abc/start");
+    request.method = "POST";
+    request.body = R"({"Detach":false,"Tty":true})";
+    auto stream = co_await t.open_stream(request, true);
+    EXPECT_TRUE(stream) << stream.error().describe();
+    if (!stream) {
+      co_return;
+    }
+    EXPECT_TRUE((*stream)->upgraded());
+    EXPECT_EQ((*stream)->status(), 101);
+    auto written = co_await (*stream)->write("ls -l\n", std::chrono::milliseconds(1000));
+    EXPECT_TRUE(written);
+    EXPECT_TRUE((*stream)->shutdown_write());
+    auto all = co_await (*stream)->read_all(1024, std::chrono::milliseconds(2000));
+    EXPECT_TRUE(all) << all.error().describe();
+    if (all) {
+      received = *all;
+    }
+  });
+  EXPECT_EQ(received, "hello got:ls -l\n");
+  const auto requests = engine.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_NE(requests[0].find("\r\nConnection: Upgrade\r\n"), std::string::npos) << requests[0];
+  EXPECT_NE(requests[0].find("\r\nUpgrade: tcp\r\n"), std::string::npos) << requests[0];
+}
+
+TEST(HttpStream, StreamedRequestBodyIsSentChunked) {
+  FakeEngine* engine_ptr = nullptr;
+  FakeEngine engine([&engine_ptr](ServerConnection& c) -> asio::awaitable<void> {
+    auto raw = co_await c.read_until("\r\n0\r\n\r\n");
+    if (raw) {
+      engine_ptr->record(*raw);
+    }
+    co_await c.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK");
+  });
+  engine_ptr = &engine;
+  std::vector<std::string> parts = {"tar-part-1|", "", "tar-part-2"};
+  std::size_t next = 0;
+  HttpRequest request = get("/v1.41/build?t=x");
+  request.method = "POST";
+  request.headers = {{"Content-Type", "application/x-tar"}};
+  request.body_source = [&]() -> asio::awaitable<Result<std::optional<std::string>>> {
+    if (next == parts.size()) {
+      co_return std::optional<std::string>{};
+    }
+    co_return std::optional<std::string>(parts[next++]);
+  };
+  auto result = run_one(engine.path(), request);
+  ASSERT_TRUE(result) << result.error().describe();
+  EXPECT_EQ(result->body, "OK");
+  const auto requests = engine.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  const std::string& raw = requests[0];
+  EXPECT_NE(raw.find("\r\nTransfer-Encoding: chunked\r\n"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("\r\nContent-Type: application/x-tar\r\n"), std::string::npos) << raw;
+  EXPECT_EQ(raw.substr(raw.find("\r\n\r\n") + 4),
+            "b\r\ntar-part-1|\r\na\r\ntar-part-2\r\n0\r\n\r\n");
+}
+
+TEST(HttpStream, FailingBodySourceAbortsTheRequestWithItsError) {
+  FakeEngine engine([](ServerConnection& c) -> asio::awaitable<void> { co_await c.stall(); });
+  HttpRequest request = get("/v1.41/build");
+  request.method = "POST";
+  request.body_source = []() -> asio::awaitable<Result<std::optional<std::string>>> {
+    co_return Error(ErrorCode::InvalidSpec, "context directory vanished");
+  };
+  auto result = run_one(engine.path(), request);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code(), ErrorCode::InvalidSpec);
+  EXPECT_EQ(result.error().describe(),
+            "sending the body of POST /v1.41/build: context directory vanished");
+}
+
+TEST(HttpStream, CloseCancelsAPendingRead) {
+  FakeEngine engine([](ServerConnection& c) -> asio::awaitable<void> {
+    co_await c.read_request();
+    co_await c.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+    co_await c.stall();
+  });
+  std::optional<Error> error;
+  asio::io_context io;
+  HttpTransport transport(io.get_executor(), unix_address(engine.path()));
+  std::unique_ptr<HttpStream> stream;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto opened = co_await transport.open_stream(get("/v1.41/events"));
+        if (!opened) {
+          co_return;
+        }
+        stream = std::move(*opened);
+        asio::steady_timer later(io, std::chrono::milliseconds(100));
+        later.async_wait([&](error_code) { stream->close(); });
+        auto piece = co_await stream->read(std::chrono::milliseconds(5000));
+        if (!piece) {
+          error = piece.error();
+        }
+      },
+      asio::detached);
+  io.run();
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code(), ErrorCode::Internal);
+  EXPECT_NE(error->message().find("cancelled"), std::string::npos) << error->message();
 }
 
 } // namespace
