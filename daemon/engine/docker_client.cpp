@@ -1,0 +1,1016 @@
+#include "engine/docker_client.hpp"
+
+#include "engine/build_context.hpp"
+#include "engine/image_ref.hpp"
+#include "engine/query.hpp"
+#include "engine/wire.hpp"
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+namespace aic::engine {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+namespace {
+
+/// Events can be hours apart; an event stream has no idle timeout of its own.
+constexpr milliseconds kNoIdleTimeout{0};
+constexpr milliseconds kErrorBodyIdle{5'000};
+constexpr std::size_t kMaxErrorBody = 64 * 1024;
+constexpr milliseconds kFirstReconnectDelay{100};
+constexpr milliseconds kMaxReconnectDelay{5'000};
+
+std::string escape_path(const std::string& id) {
+  return url_encode(id);
+}
+
+/// "1700000000.123456789", the form the engine reads in `since`.
+std::string unix_nanos(std::int64_t ns) {
+  std::ostringstream out;
+  out << ns / 1'000'000'000 << '.' << std::setw(9) << std::setfill('0') << ns % 1'000'000'000;
+  return out.str();
+}
+
+std::string event_key(const EngineEvent& e) {
+  return std::to_string(e.time_ns) + '|' + e.type + '|' + e.action + '|' + e.actor_id;
+}
+
+std::string build_args_json(const std::map<std::string, std::optional<std::string>>& args) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [key, value] : args) {
+    out[key] = value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+  }
+  return out.dump();
+}
+
+std::string string_map_json(const std::map<std::string, std::string>& map) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [key, value] : map) {
+    out[key] = value;
+  }
+  return out.dump();
+}
+
+} // namespace
+
+Error engine_error(int status, std::string_view body) {
+  std::string message = engine_error_message(body);
+  if (message.empty()) {
+    message = "the engine answered HTTP " + std::to_string(status);
+  }
+  ErrorCode code = ErrorCode::Internal;
+  switch (status) {
+  case 400:
+    code = ErrorCode::InvalidSpec;
+    break;
+  case 404:
+    code = ErrorCode::NotFound;
+    break;
+  case 403: // refused because of the object's state (a network that still has endpoints)
+  case 409:
+    code = ErrorCode::Conflict;
+    break;
+  default:
+    break;
+  }
+  return Error(code, std::move(message));
+}
+
+// ---- ContainerStream --------------------------------------------------------------------------
+
+ContainerStream::ContainerStream(std::unique_ptr<HttpStream> http, bool tty)
+    : http_(std::move(http)), tty_(tty) {}
+
+asio::awaitable<Result<std::optional<std::vector<OutputChunk>>>>
+ContainerStream::read(milliseconds idle_timeout) {
+  for (;;) {
+    auto piece = co_await http_->read(idle_timeout);
+    if (!piece) {
+      co_return std::move(piece).error();
+    }
+    if (!piece->has_value()) {
+      if (!tty_ && demuxer_.mid_frame()) {
+        co_return Error(ErrorCode::EngineUnavailable,
+                        "malformed multiplexed stream: the stream ended inside a frame");
+      }
+      co_return std::optional<std::vector<OutputChunk>>{};
+    }
+    std::vector<OutputChunk> chunks;
+    if (tty_) {
+      OutputChunk chunk;
+      chunk.data = std::move(**piece);
+      chunks.push_back(std::move(chunk));
+    } else if (auto fed = demuxer_.feed(**piece, chunks); !fed) {
+      co_return std::move(fed).error();
+    }
+    if (!chunks.empty()) {
+      co_return std::optional<std::vector<OutputChunk>>(std::move(chunks));
+    }
+  }
+}
+
+asio::awaitable<Result<void>> ContainerStream::write(std::string_view bytes, milliseconds timeout) {
+  co_return co_await http_->write(bytes, timeout);
+}
+
+Result<void> ContainerStream::close_input() {
+  return http_->shutdown_write();
+}
+
+void ContainerStream::close() {
+  http_->close();
+}
+
+// ---- EventStream ------------------------------------------------------------------------------
+
+EventStream::EventStream(DockerClient& client, EventFilter filter)
+    : client_(client), filter_(std::move(filter)), last_time_ns_(filter_.since_ns) {
+  if (last_time_ns_ == 0) {
+    // "From now" means from the moment the caller subscribed, not from the first next(): events
+    // of what the caller does in between are delivered, and a reconnect replays from here.
+    last_time_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  }
+}
+
+void EventStream::close() {
+  closed_ = true;
+  if (http_) {
+    http_->close();
+  }
+}
+
+asio::awaitable<Result<void>> EventStream::connect() {
+  Filters filters;
+  if (!filter_.types.empty()) {
+    filters["type"] = filter_.types;
+  }
+  if (!filter_.labels.empty()) {
+    filters["label"] = filter_.labels;
+  }
+  if (!filter_.events.empty()) {
+    filters["event"] = filter_.events;
+  }
+  Query query;
+  query.add("since", unix_nanos(last_time_ns_));
+  if (!filters.empty()) {
+    query.add("filters", encode_filters(filters));
+  }
+  DockerClient::Call call("GET", "/events" + query.str());
+  auto opened = co_await client_.open(std::move(call), false);
+  if (!opened) {
+    co_return std::move(opened).error();
+  }
+  http_ = std::move(*opened);
+  splitter_ = JsonObjectSplitter();
+  ++connections_;
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<EngineEvent>> EventStream::next() {
+  int failures = 0;
+  milliseconds delay = kFirstReconnectDelay;
+  std::minstd_rand jitter(
+      static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  for (;;) {
+    if (closed_) {
+      co_return Error(ErrorCode::Internal, "event stream closed");
+    }
+    if (!pending_.empty()) {
+      EngineEvent event = std::move(pending_.front());
+      pending_.pop_front();
+      co_return event;
+    }
+    std::optional<Error> failure;
+    if (!http_) {
+      auto connected = co_await connect();
+      if (!connected) {
+        failure = std::move(connected).error();
+      }
+    }
+    if (!failure) {
+      auto piece = co_await http_->read(kNoIdleTimeout);
+      if (piece && piece->has_value()) {
+        std::vector<std::string> objects;
+        if (auto fed = splitter_.feed(**piece, objects); !fed) {
+          failure = std::move(fed).error();
+        }
+        for (const auto& text : objects) {
+          auto event = decode_engine_event(text);
+          if (!event) {
+            failure = std::move(event).error();
+            break;
+          }
+          // After a reconnect the engine replays events at `since` itself; skip those sent.
+          if (event->time_ns < last_time_ns_) {
+            continue;
+          }
+          const std::string key = event_key(*event);
+          if (event->time_ns == last_time_ns_) {
+            if (!delivered_at_last_time_.insert(key).second) {
+              continue;
+            }
+          } else {
+            last_time_ns_ = event->time_ns;
+            delivered_at_last_time_ = {key};
+          }
+          pending_.push_back(std::move(*event));
+        }
+        if (!failure) {
+          failures = 0;
+          delay = kFirstReconnectDelay;
+          continue;
+        }
+      } else if (piece) {
+        failure = Error(ErrorCode::EngineUnavailable, "the engine ended the event stream");
+      } else {
+        failure = std::move(piece).error();
+      }
+    }
+    if (closed_) {
+      co_return Error(ErrorCode::Internal, "event stream closed");
+    }
+    // Drop the connection and come back after a jittered, capped backoff.
+    http_.reset();
+    if (++failures > client_.options().max_event_reconnects) {
+      co_return std::move(*failure).with_context("following engine events");
+    }
+    const auto jittered = milliseconds(
+        delay.count() / 2 +
+        static_cast<std::int64_t>(jitter() % static_cast<unsigned>(delay.count() / 2 + 1)));
+    asio::steady_timer timer(co_await asio::this_coro::executor, jittered);
+    co_await timer.async_wait(boost::asio::as_tuple(asio::use_awaitable));
+    delay = std::min(delay * 2, kMaxReconnectDelay);
+  }
+}
+
+// ---- DockerClient: plumbing -------------------------------------------------------------------
+
+DockerClient::DockerClient(asio::any_io_executor executor, ClientOptions options)
+    : options_(std::move(options)), transport_(std::move(executor), options_.address),
+      version_(options_.api_version) {}
+
+asio::awaitable<Result<ApiVersion>> DockerClient::api_version() {
+  if (version_) {
+    co_return *version_;
+  }
+  HttpRequest request;
+  request.target = "/version"; // unversioned: every engine answers it
+  request.deadline = options_.call_deadline;
+  request.max_body_bytes = 1024 * 1024;
+  auto response = co_await transport_.request(std::move(request));
+  if (!response) {
+    co_return std::move(response).error().with_context("negotiating the API version");
+  }
+  if (response->status / 100 != 2) {
+    co_return engine_error(response->status, response->body)
+        .with_context("negotiating the API version");
+  }
+  auto engine = decode_engine_version(response->body);
+  if (!engine) {
+    co_return std::move(engine).error().with_context("negotiating the API version");
+  }
+  auto server_max = ApiVersion::parse(engine->api_version);
+  auto server_min = ApiVersion::parse(engine->min_api_version.empty() ? engine->api_version
+                                                                      : engine->min_api_version);
+  if (!server_max || !server_min) {
+    co_return Error(ErrorCode::EngineUnavailable,
+                    "the engine reports an unreadable API version '" + engine->api_version + "'");
+  }
+  auto chosen = negotiate_api_version(*server_max, *server_min);
+  if (!chosen) {
+    co_return std::move(chosen).error();
+  }
+  version_ = *chosen;
+  co_return *chosen;
+}
+
+HttpRequest DockerClient::make_request(const Call& call, ApiVersion version) const {
+  HttpRequest request;
+  request.method = call.method;
+  request.target = "/v" + version.to_string() + call.path;
+  request.body = call.body;
+  request.headers = call.headers;
+  request.deadline = call.long_call ? options_.long_call_deadline : options_.call_deadline;
+  request.max_body_bytes = options_.max_body_bytes;
+  return request;
+}
+
+asio::awaitable<Result<HttpResponse>> DockerClient::call(Call call) {
+  auto version = co_await api_version();
+  if (!version) {
+    co_return std::move(version).error();
+  }
+  HttpRequest request = make_request(call, *version);
+  auto response = co_await transport_.request(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  // 304: already started / already stopped, which is what the caller wanted.
+  if (response->status / 100 != 2 && response->status != 304) {
+    co_return engine_error(response->status, response->body);
+  }
+  co_return std::move(*response);
+}
+
+asio::awaitable<Result<std::unique_ptr<HttpStream>>> DockerClient::open(Call call, bool upgrade) {
+  auto version = co_await api_version();
+  if (!version) {
+    co_return std::move(version).error();
+  }
+  HttpRequest request = make_request(call, *version);
+  auto stream = co_await transport_.open_stream(std::move(request), upgrade);
+  if (!stream) {
+    co_return std::move(stream).error();
+  }
+  const int status = (*stream)->status();
+  if (status / 100 != 2 && status != 101) {
+    auto body = co_await (*stream)->read_all(kMaxErrorBody, kErrorBodyIdle);
+    co_return engine_error(status, body ? std::string_view(*body) : std::string_view());
+  }
+  co_return std::move(*stream);
+}
+
+asio::awaitable<Result<bool>> DockerClient::container_tty(const std::string& id) {
+  auto inspected = co_await inspect_container(id);
+  if (!inspected) {
+    co_return std::move(inspected).error();
+  }
+  co_return inspected->config.tty;
+}
+
+// ---- system -----------------------------------------------------------------------------------
+
+asio::awaitable<Result<void>> DockerClient::ping() {
+  HttpRequest request;
+  request.target = "/_ping";
+  request.deadline = options_.call_deadline;
+  request.max_body_bytes = 1024;
+  auto response = co_await transport_.request(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  if (response->status != 200) {
+    co_return engine_error(response->status, response->body);
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<EngineVersion>> DockerClient::version() {
+  Call request("GET", "/version");
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return decode_engine_version(response->body);
+}
+
+asio::awaitable<Result<EngineInfo>> DockerClient::info() {
+  Call request("GET", "/info");
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return decode_engine_info(response->body);
+}
+
+std::unique_ptr<EventStream> DockerClient::events(EventFilter filter) {
+  return std::make_unique<EventStream>(*this, std::move(filter));
+}
+
+// ---- containers -------------------------------------------------------------------------------
+
+asio::awaitable<Result<CreatedId>> DockerClient::create_container(const ContainerCreate& create) {
+  auto version = co_await api_version();
+  if (!version) {
+    co_return std::move(version).error();
+  }
+  Query query;
+  query.add_if("name", create.name);
+  query.add_if("platform", create.platform);
+  Call request("POST", "/containers/create" + query.str(),
+               encode_container_create(create, *version));
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return decode_created_id(response->body);
+}
+
+asio::awaitable<Result<void>> DockerClient::start_container(const std::string& id) {
+  Call request("POST", "/containers/" + escape_path(id) + "/start");
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> DockerClient::stop_container(const std::string& id,
+                                                           std::optional<int> timeout_s,
+                                                           const std::string& signal) {
+  Query query;
+  if (timeout_s) {
+    query.add("t", std::to_string(*timeout_s));
+  }
+  if (!signal.empty()) {
+    auto version = co_await api_version();
+    if (version && *version >= ApiVersion{1, 42}) {
+      query.add("signal", signal);
+    }
+  }
+  Call request("POST", "/containers/" + escape_path(id) + "/stop" + query.str(), std::string(),
+               true);
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> DockerClient::restart_container(const std::string& id,
+                                                              std::optional<int> timeout_s) {
+  Query query;
+  if (timeout_s) {
+    query.add("t", std::to_string(*timeout_s));
+  }
+  Call request("POST", "/containers/" + escape_path(id) + "/restart" + query.str(), std::string(),
+               true);
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> DockerClient::kill_container(const std::string& id,
+                                                           const std::string& signal) {
+  Query query;
+  query.add_if("signal", signal);
+  Call request("POST", "/containers/" + escape_path(id) + "/kill" + query.str());
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> DockerClient::remove_container(const std::string& id,
+                                                             RemoveContainerOptions options) {
+  Query query;
+  query.add_bool("force", options.force);
+  query.add_bool("v", options.volumes);
+  Call request("DELETE", "/containers/" + escape_path(id) + query.str(), std::string(), true);
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> DockerClient::rename_container(const std::string& id,
+                                                             const std::string& new_name) {
+  Query query;
+  query.add("name", new_name);
+  Call request("POST", "/containers/" + escape_path(id) + "/rename" + query.str());
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> DockerClient::pause_container(const std::string& id) {
+  Call request("POST", "/containers/" + escape_path(id) + "/pause");
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> DockerClient::unpause_container(const std::string& id) {
+  Call request("POST", "/containers/" + escape_path(id) + "/unpause");
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<ContainerInspect>> DockerClient::inspect_container(const std::string& id) {
+  Call request("GET", "/containers/" + escape_path(id) + "/json");
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return decode_container_inspect(response->body);
+}
+
+asio::awaitable<Result<std::vector<ContainerSummary>>>
+DockerClient::list_containers(const ContainerListOptions& options) {
+  Query query;
+  query.add_bool("all", options.all);
+  if (!options.filters.empty()) {
+    query.add("filters", encode_filters(options.filters));
+  }
+  Call request("GET", "/containers/json" + query.str());
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return decode_container_list(response->body);
+}
+
+asio::awaitable<Result<ContainerWait>> DockerClient::wait_container(const std::string& id,
+                                                                    const std::string& condition) {
+  Query query;
+  query.add_if("condition", condition);
+  Call request("POST", "/containers/" + escape_path(id) + "/wait" + query.str(), std::string(),
+               true);
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return decode_container_wait(response->body);
+}
+
+asio::awaitable<Result<ContainerTop>> DockerClient::top_container(const std::string& id,
+                                                                  const std::string& ps_args) {
+  Query query;
+  query.add_if("ps_args", ps_args);
+  Call request("GET", "/containers/" + escape_path(id) + "/top" + query.str());
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return decode_container_top(response->body);
+}
+
+asio::awaitable<Result<std::unique_ptr<ContainerStream>>> DockerClient::logs(const std::string& id,
+                                                                             LogOptions options) {
+  bool tty = false;
+  if (options.tty) {
+    tty = *options.tty;
+  } else {
+    auto asked = co_await container_tty(id);
+    if (!asked) {
+      co_return std::move(asked).error();
+    }
+    tty = *asked;
+  }
+  Query query;
+  query.add_bool("stdout", options.stdout_stream);
+  query.add_bool("stderr", options.stderr_stream);
+  query.add_bool("follow", options.follow);
+  query.add_bool("timestamps", options.timestamps);
+  query.add_if("tail", options.tail);
+  query.add_if("since", options.since);
+  query.add_if("until", options.until);
+  Call request("GET", "/containers/" + escape_path(id) + "/logs" + query.str());
+  auto stream = co_await open(std::move(request), false);
+  if (!stream) {
+    co_return std::move(stream).error();
+  }
+  co_return std::make_unique<ContainerStream>(std::move(*stream), tty);
+}
+
+asio::awaitable<Result<std::unique_ptr<ContainerStream>>>
+DockerClient::attach(const std::string& id, AttachOptions options) {
+  bool tty = false;
+  if (options.tty) {
+    tty = *options.tty;
+  } else {
+    auto asked = co_await container_tty(id);
+    if (!asked) {
+      co_return std::move(asked).error();
+    }
+    tty = *asked;
+  }
+  Query query;
+  query.add_bool("stream", true);
+  query.add_bool("stdin", options.stdin_stream);
+  query.add_bool("stdout", options.stdout_stream);
+  query.add_bool("stderr", options.stderr_stream);
+  query.add_bool("logs", options.logs);
+  query.add_if("detachKeys", options.detach_keys);
+  Call request("POST", "/containers/" + escape_path(id) + "/attach" + query.str());
+  auto stream = co_await open(std::move(request), true);
+  if (!stream) {
+    co_return std::move(stream).error();
+  }
+  co_return std::make_unique<ContainerStream>(std::move(*stream), tty);
+}
+
+asio::awaitable<Result<void>> DockerClient::resize_container(const std::string& id, int height,
+                                                             int width) {
+  Query query;
+  query.add("h", std::to_string(height));
+  query.add("w", std::to_string(width));
+  Call request("POST", "/containers/" + escape_path(id) + "/resize" + query.str());
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<std::unique_ptr<HttpStream>>>
+DockerClient::get_archive(const std::string& id, const std::string& path) {
+  Query query;
+  query.add("path", path);
+  Call request("GET", "/containers/" + escape_path(id) + "/archive" + query.str());
+  co_return co_await open(std::move(request), false);
+}
+
+asio::awaitable<Result<void>> DockerClient::put_archive(const std::string& id,
+                                                        const std::string& path, std::string tar) {
+  Query query;
+  query.add("path", path);
+  Call put("PUT", "/containers/" + escape_path(id) + "/archive" + query.str(), std::move(tar));
+  put.headers.emplace_back("Content-Type", "application/x-tar");
+  put.long_call = true;
+  auto response = co_await call(std::move(put));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return Result<void>{};
+}
+
+// ---- exec -------------------------------------------------------------------------------------
+
+asio::awaitable<Result<std::string>> DockerClient::create_exec(const std::string& container,
+                                                               const ExecCreate& exec) {
+  Call request("POST", "/containers/" + escape_path(container) + "/exec", encode_exec_create(exec));
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  auto created = decode_created_id(response->body);
+  if (!created) {
+    co_return std::move(created).error();
+  }
+  co_return created->id;
+}
+
+asio::awaitable<Result<std::unique_ptr<ContainerStream>>>
+DockerClient::start_exec(const std::string& exec_id, bool tty) {
+  nlohmann::json body = {{"Detach", false}, {"Tty", tty}};
+  Call request("POST", "/exec/" + escape_path(exec_id) + "/start", body.dump());
+  auto stream = co_await open(std::move(request), true);
+  if (!stream) {
+    co_return std::move(stream).error();
+  }
+  co_return std::make_unique<ContainerStream>(std::move(*stream), tty);
+}
+
+asio::awaitable<Result<void>> DockerClient::start_exec_detached(const std::string& exec_id) {
+  nlohmann::json body = {{"Detach", true}, {"Tty", false}};
+  Call request("POST", "/exec/" + escape_path(exec_id) + "/start", body.dump());
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> DockerClient::resize_exec(const std::string& exec_id, int height,
+                                                        int width) {
+  Query query;
+  query.add("h", std::to_string(height));
+  query.add("w", std::to_string(width));
+  Call request("POST", "/exec/" + escape_path(exec_id) + "/resize" + query.str());
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<ExecInspect>> DockerClient::inspect_exec(const std::string& exec_id) {
+  Call request("GET", "/exec/" + escape_path(exec_id) + "/json");
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return decode_exec_inspect(response->body);
+}
+
+// ---- networks ---------------------------------------------------------------------------------
+
+asio::awaitable<Result<CreatedId>> DockerClient::create_network(const NetworkCreate& network) {
+  auto version = co_await api_version();
+  if (!version) {
+    co_return std::move(version).error();
+  }
+  Call request("POST", "/networks/create", encode_network_create(network, *version));
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return decode_created_id(response->body);
+}
+
+asio::awaitable<Result<NetworkInspect>> DockerClient::inspect_network(const std::string& id) {
+  Call request("GET", "/networks/" + escape_path(id));
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return decode_network_inspect(response->body);
+}
+
+asio::awaitable<Result<std::vector<NetworkInspect>>>
+DockerClient::list_networks(const Filters& filters) {
+  Query query;
+  if (!filters.empty()) {
+    query.add("filters", encode_filters(filters));
+  }
+  Call request("GET", "/networks" + query.str());
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return decode_network_list(response->body);
+}
+
+asio::awaitable<Result<void>> DockerClient::remove_network(const std::string& id) {
+  Call request("DELETE", "/networks/" + escape_path(id));
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> DockerClient::connect_network(const std::string& network,
+                                                            const std::string& container,
+                                                            const NetworkEndpoint& endpoint) {
+  Call request("POST", "/networks/" + escape_path(network) + "/connect",
+               encode_network_connect(container, endpoint));
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> DockerClient::disconnect_network(const std::string& network,
+                                                               const std::string& container,
+                                                               bool force) {
+  nlohmann::json body = {{"Container", container}, {"Force", force}};
+  Call request("POST", "/networks/" + escape_path(network) + "/disconnect", body.dump());
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return Result<void>{};
+}
+
+// ---- volumes ----------------------------------------------------------------------------------
+
+asio::awaitable<Result<VolumeInspect>> DockerClient::create_volume(const VolumeCreate& volume) {
+  Call request("POST", "/volumes/create", encode_volume_create(volume));
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return decode_volume_inspect(response->body);
+}
+
+asio::awaitable<Result<VolumeInspect>> DockerClient::inspect_volume(const std::string& name) {
+  Call request("GET", "/volumes/" + escape_path(name));
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return decode_volume_inspect(response->body);
+}
+
+asio::awaitable<Result<std::vector<VolumeInspect>>>
+DockerClient::list_volumes(const Filters& filters) {
+  Query query;
+  if (!filters.empty()) {
+    query.add("filters", encode_filters(filters));
+  }
+  Call request("GET", "/volumes" + query.str());
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return decode_volume_list(response->body);
+}
+
+asio::awaitable<Result<void>> DockerClient::remove_volume(const std::string& name, bool force) {
+  Query query;
+  query.add_bool("force", force);
+  Call request("DELETE", "/volumes/" + escape_path(name) + query.str());
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return Result<void>{};
+}
+
+// ---- images -----------------------------------------------------------------------------------
+
+asio::awaitable<Result<ImageInspect>> DockerClient::inspect_image(const std::string& name) {
+  Call request("GET", "/images/" + name + "/json");
+  // Image names keep their '/' and ':' in the path, as the docker CLI sends them.
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return decode_image_inspect(response->body);
+}
+
+asio::awaitable<Result<std::vector<ImageSummary>>>
+DockerClient::list_images(const Filters& filters) {
+  Query query;
+  if (!filters.empty()) {
+    query.add("filters", encode_filters(filters));
+  }
+  Call request("GET", "/images/json" + query.str());
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return decode_image_list(response->body);
+}
+
+asio::awaitable<Result<void>> DockerClient::remove_image(const std::string& name, bool force) {
+  Query query;
+  query.add_bool("force", force);
+  Call request("DELETE", "/images/" + name + query.str());
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> DockerClient::tag_image(const std::string& source,
+                                                      const std::string& repo,
+                                                      const std::string& tag) {
+  Query query;
+  query.add("repo", repo);
+  query.add_if("tag", tag);
+  Call request("POST", "/images/" + source + "/tag" + query.str());
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> DockerClient::consume_progress(HttpStream& stream,
+                                                             const ProgressCallback& on_progress,
+                                                             std::string* image_id) {
+  JsonObjectSplitter splitter;
+  std::optional<Error> failure;
+  for (;;) {
+    // Layers can take minutes between messages; a stalled engine still ends with the connection.
+    auto piece = co_await stream.read(options_.long_call_deadline);
+    if (!piece) {
+      co_return std::move(piece).error();
+    }
+    if (!piece->has_value()) {
+      break;
+    }
+    std::vector<std::string> objects;
+    if (auto fed = splitter.feed(**piece, objects); !fed) {
+      co_return std::move(fed).error();
+    }
+    for (const auto& text : objects) {
+      auto message = decode_progress_message(text);
+      if (!message) {
+        co_return std::move(message).error();
+      }
+      if (on_progress) {
+        on_progress(*message);
+      }
+      if (message->is_error() && !failure) {
+        failure = Error(ErrorCode::Internal, message->error_message);
+      }
+      if (image_id != nullptr && !message->aux_id.empty()) {
+        *image_id = message->aux_id;
+      }
+    }
+  }
+  if (auto finished = splitter.finish(); !finished) {
+    co_return finished;
+  }
+  if (failure) {
+    co_return std::move(*failure);
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> DockerClient::pull_image(const std::string& reference,
+                                                       ProgressCallback on_progress) {
+  auto ref = parse_image_ref(reference);
+  if (!ref) {
+    co_return std::move(ref).error();
+  }
+  auto [from_image, tag] = split_for_pull(*ref);
+  Query query;
+  query.add("fromImage", from_image);
+  query.add_if("tag", tag);
+  Call call("POST", "/images/create" + query.str());
+  if (options_.docker_config) {
+    if (auto auth = options_.docker_config->find(ref->registry_key())) {
+      call.headers.emplace_back("X-Registry-Auth", registry_auth_header(*auth));
+    }
+  }
+  auto stream = co_await open(std::move(call), false);
+  if (!stream) {
+    co_return std::move(stream).error().with_context("pulling " + reference);
+  }
+  auto consumed = co_await consume_progress(**stream, on_progress, nullptr);
+  if (!consumed) {
+    co_return std::move(consumed).error().with_context("pulling " + reference);
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<BuildResult>> DockerClient::build_image(const BuildOptions& options,
+                                                               ProgressCallback on_progress) {
+  const DockerfilePlacement dockerfile = place_dockerfile(options.context_dir, options.dockerfile);
+  auto context =
+      BuildContext::start(co_await asio::this_coro::executor, options.context_dir, dockerfile);
+  if (!context) {
+    co_return std::move(context).error();
+  }
+  Query query;
+  for (const auto& tag : options.tags) {
+    query.add("t", tag);
+  }
+  query.add("dockerfile", dockerfile.name);
+  query.add_if("target", options.target);
+  if (!options.build_args.empty()) {
+    query.add("buildargs", build_args_json(options.build_args));
+  }
+  if (!options.labels.empty()) {
+    query.add("labels", string_map_json(options.labels));
+  }
+  if (options.pull) {
+    query.add_bool("pull", true);
+  }
+  if (options.no_cache) {
+    query.add_bool("nocache", true);
+  }
+  query.add_if("networkmode", options.network_mode);
+  query.add_if("platform", options.platform);
+  if (!options.extra_hosts.empty()) {
+    std::string joined;
+    for (const auto& host : options.extra_hosts) {
+      joined += (joined.empty() ? "" : ",") + host;
+    }
+    query.add("extrahosts", joined);
+  }
+  if (options.shm_size_bytes > 0) {
+    query.add("shmsize", std::to_string(options.shm_size_bytes));
+  }
+  query.add_bool("rm", true);
+  query.add("version", "1");
+
+  auto version = co_await api_version();
+  if (!version) {
+    co_return std::move(version).error();
+  }
+  Call call("POST", "/build" + query.str());
+  call.headers.emplace_back("Content-Type", "application/x-tar");
+  if (options_.docker_config) {
+    call.headers.emplace_back("X-Registry-Config", registry_config_header(*options_.docker_config));
+  }
+  HttpRequest request = make_request(call, *version);
+  BuildContext& source = **context;
+  request.body_source = [&source]() { return source.next_chunk(); };
+  auto stream = co_await transport_.open_stream(std::move(request), false);
+  if (!stream) {
+    co_return std::move(stream).error();
+  }
+  if ((*stream)->status() / 100 != 2) {
+    auto body = co_await (*stream)->read_all(kMaxErrorBody, kErrorBodyIdle);
+    co_return engine_error((*stream)->status(),
+                           body ? std::string_view(*body) : std::string_view());
+  }
+  BuildResult result;
+  auto consumed = co_await consume_progress(**stream, on_progress, &result.image_id);
+  if (!consumed) {
+    co_return std::move(consumed).error();
+  }
+  co_return result;
+}
+
+} // namespace aic::engine

@@ -1,0 +1,303 @@
+#pragma once
+
+// The Docker Engine API client: one typed call per endpoint aicd uses, over HttpTransport, with
+// the API version negotiated on first use. Engine errors come back as Result errors carrying
+// the engine's own message: 400 → InvalidSpec, 404 → NotFound, 403 and 409 → Conflict (the
+// engine refuses because of an object's state), other 4xx/5xx → Internal; transport failures
+// are EngineUnavailable or Timeout.
+
+#include "core/result.hpp"
+#include "engine/api_version.hpp"
+#include "engine/container_types.hpp"
+#include "engine/docker_host.hpp"
+#include "engine/exec_types.hpp"
+#include "engine/http_transport.hpp"
+#include "engine/image_types.hpp"
+#include "engine/json_stream.hpp"
+#include "engine/multiplex.hpp"
+#include "engine/network_types.hpp"
+#include "engine/registry_auth.hpp"
+#include "engine/system_types.hpp"
+#include "engine/volume_types.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace aic::engine {
+
+struct ClientOptions {
+  EngineAddress address;
+  /// Deadline of an ordinary call (inspect, create, list, ...).
+  std::chrono::milliseconds call_deadline{30'000};
+  /// Deadline of calls that wait on containers (stop, restart, remove with force, wait).
+  std::chrono::milliseconds long_call_deadline{10 * 60'000};
+  /// Largest response body of an ordinary call.
+  std::size_t max_body_bytes = 64 * 1024 * 1024;
+  /// Skips negotiation and uses this version (tests, or a user's DOCKER_API_VERSION).
+  std::optional<ApiVersion> api_version;
+  /// The docker CLI's config.json, read by the caller off the io_context; used for pull auth
+  /// and the build's X-Registry-Config.
+  std::optional<DockerConfig> docker_config;
+  /// Consecutive failed reconnects of an event stream before it gives up.
+  int max_event_reconnects = 8;
+};
+
+using Filters = std::map<std::string, std::vector<std::string>>;
+
+struct ContainerListOptions {
+  bool all = true; ///< stopped containers too
+  Filters filters; ///< {"label": ["com.docker.compose.project=demo"]}
+};
+
+struct RemoveContainerOptions {
+  bool force = false;   ///< kill a running container first
+  bool volumes = false; ///< remove its anonymous volumes
+};
+
+struct LogOptions {
+  bool follow = false;
+  bool stdout_stream = true;
+  bool stderr_stream = true;
+  bool timestamps = false;
+  std::string tail;  ///< "all" or a number of lines; "" = all
+  std::string since; ///< unix seconds ("1700000000.5") or RFC 3339
+  std::string until; ///< same forms
+  /// Whether the container has a TTY (raw stream). nullopt: asked from the engine.
+  std::optional<bool> tty;
+};
+
+struct AttachOptions {
+  bool stdin_stream = false;
+  bool stdout_stream = true;
+  bool stderr_stream = true;
+  bool logs = false; ///< replay the output so far first
+  std::string detach_keys;
+  std::optional<bool> tty; ///< nullopt: asked from the engine
+};
+
+struct EventFilter {
+  std::vector<std::string> types;  ///< container, network, volume, image, ...
+  std::vector<std::string> labels; ///< "com.docker.compose.project=demo"
+  std::vector<std::string> events; ///< actions: start, die, health_status, ...
+  /// Replay events from this moment (nanoseconds since the epoch); 0 = from the moment
+  /// DockerClient::events() was called, so the stream may be read after acting.
+  std::int64_t since_ns = 0;
+};
+
+struct BuildOptions {
+  std::string context_dir; ///< absolute
+  /// Relative to the context, or absolute (a Dockerfile outside the context is sent inside the
+  /// tar under a generated name, as Compose does). "" = "Dockerfile".
+  std::string dockerfile;
+  std::vector<std::string> tags;
+  std::string target;
+  std::map<std::string, std::optional<std::string>> build_args;
+  std::map<std::string, std::string> labels;
+  bool pull = false;
+  bool no_cache = false;
+  std::string network_mode;
+  std::string platform;
+  std::vector<std::string> extra_hosts;
+  std::int64_t shm_size_bytes = 0;
+};
+
+struct BuildResult {
+  std::string image_id; ///< "sha256:…"
+};
+
+/// Called for every message of a pull or build stream, errors included.
+using ProgressCallback = std::function<void(const ProgressMessage&)>;
+
+/// Output of a container (logs) or a hijacked session (attach, exec start), demultiplexed
+/// unless the container has a TTY; sessions can also take input.
+class ContainerStream {
+public:
+  ContainerStream(std::unique_ptr<HttpStream> http, bool tty);
+
+  /// The next output chunks, or nullopt at the end. `idle_timeout` zero waits forever.
+  /// A stream that ends inside a frame is EngineUnavailable.
+  boost::asio::awaitable<Result<std::optional<std::vector<OutputChunk>>>>
+  read(std::chrono::milliseconds idle_timeout = std::chrono::milliseconds(0));
+  /// Sessions only: sends input to the process.
+  boost::asio::awaitable<Result<void>>
+  write(std::string_view bytes, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  /// Sessions only: end of input (the process reads EOF).
+  Result<void> close_input();
+  void close();
+  bool tty() const { return tty_; }
+
+private:
+  std::unique_ptr<HttpStream> http_;
+  bool tty_;
+  FrameDemuxer demuxer_;
+};
+
+class DockerClient;
+
+/// GET /events as an endless sequence: when the connection drops it reconnects with `since`
+/// set to the last event's time (with a capped, jittered backoff) and skips events it already
+/// delivered, so none is lost or repeated across a reconnect.
+class EventStream {
+public:
+  EventStream(DockerClient& client, EventFilter filter);
+
+  /// The next event. Fails only after max_event_reconnects consecutive failed reconnects, or
+  /// when closed.
+  boost::asio::awaitable<Result<EngineEvent>> next();
+  void close();
+  /// Connections made so far (1 + reconnects).
+  int connections() const { return connections_; }
+
+private:
+  boost::asio::awaitable<Result<void>> connect();
+
+  DockerClient& client_;
+  EventFilter filter_;
+  std::unique_ptr<HttpStream> http_;
+  JsonObjectSplitter splitter_;
+  std::deque<EngineEvent> pending_;
+  std::int64_t last_time_ns_ = 0;
+  std::set<std::string> delivered_at_last_time_; // keys of events at last_time_ns_
+  int connections_ = 0;
+  bool closed_ = false;
+};
+
+/// See the file comment. Thread: one io_context (strand); must outlive its streams.
+class DockerClient {
+public:
+  DockerClient(boost::asio::any_io_executor executor, ClientOptions options);
+
+  /// The negotiated version (negotiating now if needed).
+  boost::asio::awaitable<Result<ApiVersion>> api_version();
+
+  // System
+  boost::asio::awaitable<Result<void>> ping();
+  boost::asio::awaitable<Result<EngineVersion>> version();
+  boost::asio::awaitable<Result<EngineInfo>> info();
+  std::unique_ptr<EventStream> events(EventFilter filter);
+
+  // Containers
+  boost::asio::awaitable<Result<CreatedId>> create_container(const ContainerCreate& create);
+  boost::asio::awaitable<Result<void>> start_container(const std::string& id);
+  /// `timeout_s` nullopt: the container's own stop timeout. `signal` needs API 1.42.
+  boost::asio::awaitable<Result<void>> stop_container(const std::string& id,
+                                                      std::optional<int> timeout_s = {},
+                                                      const std::string& signal = {});
+  boost::asio::awaitable<Result<void>> restart_container(const std::string& id,
+                                                         std::optional<int> timeout_s = {});
+  boost::asio::awaitable<Result<void>> kill_container(const std::string& id,
+                                                      const std::string& signal = {});
+  boost::asio::awaitable<Result<void>> remove_container(const std::string& id,
+                                                        RemoveContainerOptions options = {});
+  boost::asio::awaitable<Result<void>> rename_container(const std::string& id,
+                                                        const std::string& new_name);
+  boost::asio::awaitable<Result<void>> pause_container(const std::string& id);
+  boost::asio::awaitable<Result<void>> unpause_container(const std::string& id);
+  boost::asio::awaitable<Result<ContainerInspect>> inspect_container(const std::string& id);
+  boost::asio::awaitable<Result<std::vector<ContainerSummary>>>
+  list_containers(const ContainerListOptions& options);
+  /// `condition`: not-running, next-exit or removed. Waits up to long_call_deadline.
+  boost::asio::awaitable<Result<ContainerWait>>
+  wait_container(const std::string& id, const std::string& condition = "not-running");
+  boost::asio::awaitable<Result<ContainerTop>> top_container(const std::string& id,
+                                                             const std::string& ps_args = {});
+  boost::asio::awaitable<Result<std::unique_ptr<ContainerStream>>> logs(const std::string& id,
+                                                                        LogOptions options);
+  boost::asio::awaitable<Result<std::unique_ptr<ContainerStream>>> attach(const std::string& id,
+                                                                          AttachOptions options);
+  boost::asio::awaitable<Result<void>> resize_container(const std::string& id, int height,
+                                                        int width);
+  /// A tar of `path` in the container, streamed.
+  boost::asio::awaitable<Result<std::unique_ptr<HttpStream>>> get_archive(const std::string& id,
+                                                                          const std::string& path);
+  /// Extracts a tar into directory `path` of the container.
+  boost::asio::awaitable<Result<void>> put_archive(const std::string& id, const std::string& path,
+                                                   std::string tar);
+
+  // Exec
+  boost::asio::awaitable<Result<std::string>> create_exec(const std::string& container,
+                                                          const ExecCreate& exec);
+  /// Starts the exec and returns its session (hijacked connection).
+  boost::asio::awaitable<Result<std::unique_ptr<ContainerStream>>>
+  start_exec(const std::string& exec_id, bool tty);
+  /// Starts the exec detached.
+  boost::asio::awaitable<Result<void>> start_exec_detached(const std::string& exec_id);
+  boost::asio::awaitable<Result<void>> resize_exec(const std::string& exec_id, int height,
+                                                   int width);
+  boost::asio::awaitable<Result<ExecInspect>> inspect_exec(const std::string& exec_id);
+
+  // Networks
+  boost::asio::awaitable<Result<CreatedId>> create_network(const NetworkCreate& network);
+  boost::asio::awaitable<Result<NetworkInspect>> inspect_network(const std::string& id);
+  boost::asio::awaitable<Result<std::vector<NetworkInspect>>> list_networks(const Filters& f);
+  boost::asio::awaitable<Result<void>> remove_network(const std::string& id);
+  boost::asio::awaitable<Result<void>> connect_network(const std::string& network,
+                                                       const std::string& container,
+                                                       const NetworkEndpoint& endpoint);
+  boost::asio::awaitable<Result<void>> disconnect_network(const std::string& network,
+                                                          const std::string& container, bool force);
+
+  // Volumes
+  boost::asio::awaitable<Result<VolumeInspect>> create_volume(const VolumeCreate& volume);
+  boost::asio::awaitable<Result<VolumeInspect>> inspect_volume(const std::string& name);
+  boost::asio::awaitable<Result<std::vector<VolumeInspect>>> list_volumes(const Filters& f);
+  boost::asio::awaitable<Result<void>> remove_volume(const std::string& name, bool force);
+
+  // Images
+  boost::asio::awaitable<Result<ImageInspect>> inspect_image(const std::string& name);
+  boost::asio::awaitable<Result<std::vector<ImageSummary>>> list_images(const Filters& f);
+  boost::asio::awaitable<Result<void>> remove_image(const std::string& name, bool force);
+  boost::asio::awaitable<Result<void>> tag_image(const std::string& source, const std::string& repo,
+                                                 const std::string& tag);
+  /// Pulls `reference`; an error inside the progress stream is returned as an error with the
+  /// engine's message.
+  boost::asio::awaitable<Result<void>> pull_image(const std::string& reference,
+                                                  ProgressCallback on_progress = {});
+  /// Builds with the classic builder from a tar of the context (honouring .dockerignore).
+  boost::asio::awaitable<Result<BuildResult>> build_image(const BuildOptions& options,
+                                                          ProgressCallback on_progress = {});
+
+  const ClientOptions& options() const { return options_; }
+  HttpTransport& transport() { return transport_; }
+
+private:
+  friend class EventStream;
+  /// Built with its constructor, never as an aggregate: GCC 12 miscompiles aggregate
+  /// initialization with temporaries inside coroutines (a double free here).
+  struct Call {
+    Call(std::string method_, std::string path_, std::string body_ = {}, bool long_call_ = false)
+        : method(std::move(method_)), path(std::move(path_)), body(std::move(body_)),
+          long_call(long_call_) {}
+    std::string method;
+    std::string path; // after the version prefix, with its query
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
+    bool long_call = false;
+  };
+
+  boost::asio::awaitable<Result<HttpResponse>> call(Call call);
+  boost::asio::awaitable<Result<std::unique_ptr<HttpStream>>> open(Call call, bool upgrade);
+  boost::asio::awaitable<Result<bool>> container_tty(const std::string& id);
+  boost::asio::awaitable<Result<void>>
+  consume_progress(HttpStream& stream, const ProgressCallback& on_progress, std::string* image_id);
+  HttpRequest make_request(const Call& call, ApiVersion version) const;
+
+  ClientOptions options_;
+  HttpTransport transport_;
+  std::optional<ApiVersion> version_;
+};
+
+/// The error for a non-2xx engine answer: the engine's message with the code its status maps to.
+Error engine_error(int status, std::string_view body);
+
+} // namespace aic::engine
