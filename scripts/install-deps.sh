@@ -8,7 +8,7 @@ packages=(
   clang clang-format libclang-rt-14-dev
   libboost1.81-dev libyaml-cpp-dev libcurl4-openssl-dev nlohmann-json3-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  docker.io busybox-static iproute2
+  docker.io busybox-static iproute2 curl util-linux
 )
 
 missing=()

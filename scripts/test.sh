@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# The one test command: installs what is missing, checks formatting, builds with warnings as
-# errors, runs the unit tests, then fuzzes the compose loader for a bounded time.
+# The one test command: installs what is missing, makes sure a Docker engine answers, checks
+# formatting, builds with warnings as errors, runs the unit tests and the end-to-end tests against
+# the real engine (which must be reachable here: AIC_E2E_REQUIRED=1), then fuzzes the compose
+# loader for a bounded time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
+bash scripts/start-dockerd.sh
 bash scripts/check-format.sh
 cmake -S . -B build -G Ninja -DAIC_WERROR=ON >/dev/null
 cmake --build build
-(cd build && ctest --output-on-failure -j2)
+# End-to-end tests hold the "aic_e2e" resource lock, so they run one at a time beside the unit tests.
+(cd build && AIC_E2E_REQUIRED=1 ctest --output-on-failure -j2)
 FUZZ_SECONDS="${FUZZ_SECONDS:-60}" bash scripts/fuzz.sh
