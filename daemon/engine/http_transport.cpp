@@ -357,7 +357,7 @@ HttpStream::read(std::chrono::milliseconds idle_timeout) {
   if (s.ended) {
     co_return std::optional<std::string>{};
   }
-  std::string out(kReadChunk, '\0');
+  std::string out;
   for (;;) {
     if (s.raw && s.buffer.size() > 0) {
       const std::size_t n = std::min(s.buffer.size(), kReadChunk);
@@ -366,35 +366,36 @@ HttpStream::read(std::chrono::milliseconds idle_timeout) {
       co_return std::optional<std::string>(std::move(out));
     }
     if (!s.raw) {
-      if (s.parser.is_done()) {
-        s.ended = true;
-        co_return std::optional<std::string>{};
-      }
-      if (s.buffer.size() > 0) {
+      // Decode everything already buffered (up to kReadChunk of body) before touching the
+      // socket again: an engine that writes one small chunk per log line would otherwise cost
+      // one call per line.
+      while (s.buffer.size() > 0 && !s.parser.is_done() && out.size() < kReadChunk) {
+        const std::size_t before = out.size();
+        const std::size_t room = std::min(kReadChunk - before, s.buffer.size());
+        out.resize(before + room);
         auto& body = s.parser.get().body();
-        body.data = out.data();
-        body.size = out.size();
+        body.data = out.data() + before;
+        body.size = room;
         error_code ec;
         const std::size_t used = s.parser.put(s.buffer.data(), ec);
         s.buffer.consume(used);
-        const std::size_t got = out.size() - body.size;
+        out.resize(before + room - body.size);
         body.data = nullptr;
         body.size = 0;
         if (ec && ec != http::error::need_more && ec != http::error::need_buffer) {
           s.ended = true;
           co_return stream_error(s.what, s.where, ec);
         }
-        if (got > 0) {
-          out.resize(got);
-          co_return std::optional<std::string>(std::move(out));
+        if (ec == http::error::need_more || (used == 0 && out.size() == before)) {
+          break; // the rest is an incomplete piece of framing
         }
-        if (s.parser.is_done()) {
-          s.ended = true;
-          co_return std::optional<std::string>{};
-        }
-        if (!ec && used > 0) {
-          continue; // framing (a chunk header) consumed; parse on
-        }
+      }
+      if (!out.empty()) {
+        co_return std::optional<std::string>(std::move(out));
+      }
+      if (s.parser.is_done()) {
+        s.ended = true;
+        co_return std::optional<std::string>{};
       }
     }
 
