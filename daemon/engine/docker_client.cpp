@@ -323,6 +323,24 @@ asio::awaitable<Result<HttpResponse>> DockerClient::call(Call call) {
   co_return std::move(*response);
 }
 
+asio::awaitable<Result<void>> DockerClient::call_void(Call request) {
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return Result<void>{};
+}
+
+template <typename T>
+asio::awaitable<Result<T>> DockerClient::call_decoded(Call request,
+                                                      Result<T> (*decode)(std::string_view)) {
+  auto response = co_await call(std::move(request));
+  if (!response) {
+    co_return std::move(response).error();
+  }
+  co_return decode(response->body);
+}
+
 asio::awaitable<Result<std::unique_ptr<HttpStream>>> DockerClient::open(Call call, bool upgrade) {
   auto version = co_await api_version();
   if (!version) {
@@ -368,20 +386,12 @@ asio::awaitable<Result<void>> DockerClient::ping() {
 
 asio::awaitable<Result<EngineVersion>> DockerClient::version() {
   Call request("GET", "/version");
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return decode_engine_version(response->body);
+  co_return co_await call_decoded(std::move(request), decode_engine_version);
 }
 
 asio::awaitable<Result<EngineInfo>> DockerClient::info() {
   Call request("GET", "/info");
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return decode_engine_info(response->body);
+  co_return co_await call_decoded(std::move(request), decode_engine_info);
 }
 
 std::unique_ptr<EventStream> DockerClient::events(EventFilter filter) {
@@ -400,20 +410,12 @@ asio::awaitable<Result<CreatedId>> DockerClient::create_container(const Containe
   query.add_if("platform", create.platform);
   Call request("POST", "/containers/create" + query.str(),
                encode_container_create(create, *version));
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return decode_created_id(response->body);
+  co_return co_await call_decoded(std::move(request), decode_created_id);
 }
 
 asio::awaitable<Result<void>> DockerClient::start_container(const std::string& id) {
   Call request("POST", "/containers/" + escape_path(id) + "/start");
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return Result<void>{};
+  co_return co_await call_void(std::move(request));
 }
 
 asio::awaitable<Result<void>> DockerClient::stop_container(const std::string& id,
@@ -431,11 +433,7 @@ asio::awaitable<Result<void>> DockerClient::stop_container(const std::string& id
   }
   Call request("POST", "/containers/" + escape_path(id) + "/stop" + query.str(), std::string(),
                true);
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return Result<void>{};
+  co_return co_await call_void(std::move(request));
 }
 
 asio::awaitable<Result<void>> DockerClient::restart_container(const std::string& id,
@@ -446,11 +444,7 @@ asio::awaitable<Result<void>> DockerClient::restart_container(const std::string&
   }
   Call request("POST", "/containers/" + escape_path(id) + "/restart" + query.str(), std::string(),
                true);
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return Result<void>{};
+  co_return co_await call_void(std::move(request));
 }
 
 asio::awaitable<Result<void>> DockerClient::kill_container(const std::string& id,
@@ -458,11 +452,7 @@ asio::awaitable<Result<void>> DockerClient::kill_container(const std::string& id
   Query query;
   query.add_if("signal", signal);
   Call request("POST", "/containers/" + escape_path(id) + "/kill" + query.str());
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return Result<void>{};
+  co_return co_await call_void(std::move(request));
 }
 
 asio::awaitable<Result<void>> DockerClient::remove_container(const std::string& id,
@@ -471,11 +461,7 @@ asio::awaitable<Result<void>> DockerClient::remove_container(const std::string& 
   query.add_bool("force", options.force);
   query.add_bool("v", options.volumes);
   Call request("DELETE", "/containers/" + escape_path(id) + query.str(), std::string(), true);
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return Result<void>{};
+  co_return co_await call_void(std::move(request));
 }
 
 asio::awaitable<Result<void>> DockerClient::rename_container(const std::string& id,
@@ -483,38 +469,22 @@ asio::awaitable<Result<void>> DockerClient::rename_container(const std::string& 
   Query query;
   query.add("name", new_name);
   Call request("POST", "/containers/" + escape_path(id) + "/rename" + query.str());
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return Result<void>{};
+  co_return co_await call_void(std::move(request));
 }
 
 asio::awaitable<Result<void>> DockerClient::pause_container(const std::string& id) {
   Call request("POST", "/containers/" + escape_path(id) + "/pause");
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return Result<void>{};
+  co_return co_await call_void(std::move(request));
 }
 
 asio::awaitable<Result<void>> DockerClient::unpause_container(const std::string& id) {
   Call request("POST", "/containers/" + escape_path(id) + "/unpause");
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return Result<void>{};
+  co_return co_await call_void(std::move(request));
 }
 
 asio::awaitable<Result<ContainerInspect>> DockerClient::inspect_container(const std::string& id) {
   Call request("GET", "/containers/" + escape_path(id) + "/json");
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return decode_container_inspect(response->body);
+  co_return co_await call_decoded(std::move(request), decode_container_inspect);
 }
 
 asio::awaitable<Result<std::vector<ContainerSummary>>>
@@ -525,11 +495,7 @@ DockerClient::list_containers(const ContainerListOptions& options) {
     query.add("filters", encode_filters(options.filters));
   }
   Call request("GET", "/containers/json" + query.str());
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return decode_container_list(response->body);
+  co_return co_await call_decoded(std::move(request), decode_container_list);
 }
 
 asio::awaitable<Result<ContainerWait>> DockerClient::wait_container(const std::string& id,
@@ -538,11 +504,7 @@ asio::awaitable<Result<ContainerWait>> DockerClient::wait_container(const std::s
   query.add_if("condition", condition);
   Call request("POST", "/containers/" + escape_path(id) + "/wait" + query.str(), std::string(),
                true);
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return decode_container_wait(response->body);
+  co_return co_await call_decoded(std::move(request), decode_container_wait);
 }
 
 asio::awaitable<Result<ContainerTop>> DockerClient::top_container(const std::string& id,
@@ -550,11 +512,7 @@ asio::awaitable<Result<ContainerTop>> DockerClient::top_container(const std::str
   Query query;
   query.add_if("ps_args", ps_args);
   Call request("GET", "/containers/" + escape_path(id) + "/top" + query.str());
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return decode_container_top(response->body);
+  co_return co_await call_decoded(std::move(request), decode_container_top);
 }
 
 asio::awaitable<Result<std::unique_ptr<ContainerStream>>> DockerClient::logs(const std::string& id,
@@ -618,11 +576,7 @@ asio::awaitable<Result<void>> DockerClient::resize_container(const std::string& 
   query.add("h", std::to_string(height));
   query.add("w", std::to_string(width));
   Call request("POST", "/containers/" + escape_path(id) + "/resize" + query.str());
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return Result<void>{};
+  co_return co_await call_void(std::move(request));
 }
 
 asio::awaitable<Result<std::unique_ptr<HttpStream>>>
@@ -677,11 +631,7 @@ DockerClient::start_exec(const std::string& exec_id, bool tty) {
 asio::awaitable<Result<void>> DockerClient::start_exec_detached(const std::string& exec_id) {
   nlohmann::json body = {{"Detach", true}, {"Tty", false}};
   Call request("POST", "/exec/" + escape_path(exec_id) + "/start", body.dump());
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return Result<void>{};
+  co_return co_await call_void(std::move(request));
 }
 
 asio::awaitable<Result<void>> DockerClient::resize_exec(const std::string& exec_id, int height,
@@ -690,20 +640,12 @@ asio::awaitable<Result<void>> DockerClient::resize_exec(const std::string& exec_
   query.add("h", std::to_string(height));
   query.add("w", std::to_string(width));
   Call request("POST", "/exec/" + escape_path(exec_id) + "/resize" + query.str());
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return Result<void>{};
+  co_return co_await call_void(std::move(request));
 }
 
 asio::awaitable<Result<ExecInspect>> DockerClient::inspect_exec(const std::string& exec_id) {
   Call request("GET", "/exec/" + escape_path(exec_id) + "/json");
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return decode_exec_inspect(response->body);
+  co_return co_await call_decoded(std::move(request), decode_exec_inspect);
 }
 
 // ---- networks ---------------------------------------------------------------------------------
@@ -714,20 +656,12 @@ asio::awaitable<Result<CreatedId>> DockerClient::create_network(const NetworkCre
     co_return std::move(version).error();
   }
   Call request("POST", "/networks/create", encode_network_create(network, *version));
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return decode_created_id(response->body);
+  co_return co_await call_decoded(std::move(request), decode_created_id);
 }
 
 asio::awaitable<Result<NetworkInspect>> DockerClient::inspect_network(const std::string& id) {
   Call request("GET", "/networks/" + escape_path(id));
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return decode_network_inspect(response->body);
+  co_return co_await call_decoded(std::move(request), decode_network_inspect);
 }
 
 asio::awaitable<Result<std::vector<NetworkInspect>>>
@@ -737,20 +671,12 @@ DockerClient::list_networks(const Filters& filters) {
     query.add("filters", encode_filters(filters));
   }
   Call request("GET", "/networks" + query.str());
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return decode_network_list(response->body);
+  co_return co_await call_decoded(std::move(request), decode_network_list);
 }
 
 asio::awaitable<Result<void>> DockerClient::remove_network(const std::string& id) {
   Call request("DELETE", "/networks/" + escape_path(id));
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return Result<void>{};
+  co_return co_await call_void(std::move(request));
 }
 
 asio::awaitable<Result<void>> DockerClient::connect_network(const std::string& network,
@@ -758,11 +684,7 @@ asio::awaitable<Result<void>> DockerClient::connect_network(const std::string& n
                                                             const NetworkEndpoint& endpoint) {
   Call request("POST", "/networks/" + escape_path(network) + "/connect",
                encode_network_connect(container, endpoint));
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return Result<void>{};
+  co_return co_await call_void(std::move(request));
 }
 
 asio::awaitable<Result<void>> DockerClient::disconnect_network(const std::string& network,
@@ -770,31 +692,19 @@ asio::awaitable<Result<void>> DockerClient::disconnect_network(const std::string
                                                                bool force) {
   nlohmann::json body = {{"Container", container}, {"Force", force}};
   Call request("POST", "/networks/" + escape_path(network) + "/disconnect", body.dump());
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return Result<void>{};
+  co_return co_await call_void(std::move(request));
 }
 
 // ---- volumes ----------------------------------------------------------------------------------
 
 asio::awaitable<Result<VolumeInspect>> DockerClient::create_volume(const VolumeCreate& volume) {
   Call request("POST", "/volumes/create", encode_volume_create(volume));
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return decode_volume_inspect(response->body);
+  co_return co_await call_decoded(std::move(request), decode_volume_inspect);
 }
 
 asio::awaitable<Result<VolumeInspect>> DockerClient::inspect_volume(const std::string& name) {
   Call request("GET", "/volumes/" + escape_path(name));
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return decode_volume_inspect(response->body);
+  co_return co_await call_decoded(std::move(request), decode_volume_inspect);
 }
 
 asio::awaitable<Result<std::vector<VolumeInspect>>>
@@ -804,22 +714,14 @@ DockerClient::list_volumes(const Filters& filters) {
     query.add("filters", encode_filters(filters));
   }
   Call request("GET", "/volumes" + query.str());
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return decode_volume_list(response->body);
+  co_return co_await call_decoded(std::move(request), decode_volume_list);
 }
 
 asio::awaitable<Result<void>> DockerClient::remove_volume(const std::string& name, bool force) {
   Query query;
   query.add_bool("force", force);
   Call request("DELETE", "/volumes/" + escape_path(name) + query.str());
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return Result<void>{};
+  co_return co_await call_void(std::move(request));
 }
 
 // ---- images -----------------------------------------------------------------------------------
@@ -841,22 +743,14 @@ DockerClient::list_images(const Filters& filters) {
     query.add("filters", encode_filters(filters));
   }
   Call request("GET", "/images/json" + query.str());
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return decode_image_list(response->body);
+  co_return co_await call_decoded(std::move(request), decode_image_list);
 }
 
 asio::awaitable<Result<void>> DockerClient::remove_image(const std::string& name, bool force) {
   Query query;
   query.add_bool("force", force);
   Call request("DELETE", "/images/" + name + query.str());
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return Result<void>{};
+  co_return co_await call_void(std::move(request));
 }
 
 asio::awaitable<Result<void>> DockerClient::tag_image(const std::string& source,
@@ -866,11 +760,7 @@ asio::awaitable<Result<void>> DockerClient::tag_image(const std::string& source,
   query.add("repo", repo);
   query.add_if("tag", tag);
   Call request("POST", "/images/" + source + "/tag" + query.str());
-  auto response = co_await call(std::move(request));
-  if (!response) {
-    co_return std::move(response).error();
-  }
-  co_return Result<void>{};
+  co_return co_await call_void(std::move(request));
 }
 
 asio::awaitable<Result<void>> DockerClient::consume_progress(HttpStream& stream,

@@ -286,6 +286,12 @@ private:
   };
 
   boost::asio::awaitable<Result<HttpResponse>> call(Call call);
+  /// call() for endpoints that answer nothing of interest.
+  boost::asio::awaitable<Result<void>> call_void(Call request);
+  /// call() and decode the body (instantiated in the .cpp only).
+  template <typename T>
+  boost::asio::awaitable<Result<T>> call_decoded(Call request,
+                                                 Result<T> (*decode)(std::string_view));
   boost::asio::awaitable<Result<std::unique_ptr<HttpStream>>> open(Call call, bool upgrade);
   boost::asio::awaitable<Result<bool>> container_tty(const std::string& id);
   boost::asio::awaitable<Result<void>>

@@ -15,6 +15,23 @@
 
 namespace aic::e2e {
 
+/// Runs one coroutine on `io` until it completes and returns its value; an exception escaping the
+/// coroutine is rethrown here.
+template <typename T>
+T run_on(boost::asio::io_context& io, boost::asio::awaitable<T> op) {
+  std::optional<T> out;
+  std::exception_ptr failure;
+  boost::asio::co_spawn(
+      io, [&]() -> boost::asio::awaitable<void> { out.emplace(co_await std::move(op)); },
+      [&](std::exception_ptr e) { failure = e; });
+  io.restart();
+  io.run();
+  if (failure) {
+    std::rethrow_exception(failure);
+  }
+  return std::move(*out);
+}
+
 class ClientTest : public EngineTest {
 protected:
   void SetUp() override {
@@ -40,17 +57,7 @@ protected:
   /// Runs one coroutine on the test's io_context until it completes and returns its value.
   template <typename T>
   T run(boost::asio::awaitable<T> op) {
-    std::optional<T> out;
-    std::exception_ptr failure;
-    boost::asio::co_spawn(
-        io_, [&]() -> boost::asio::awaitable<void> { out.emplace(co_await std::move(op)); },
-        [&](std::exception_ptr e) { failure = e; });
-    io_.restart();
-    io_.run();
-    if (failure) {
-      std::rethrow_exception(failure);
-    }
-    return std::move(*out);
+    return run_on(io_, std::move(op));
   }
 
   /// The Compose project label of this test, for what it creates.

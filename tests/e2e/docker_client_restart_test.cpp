@@ -1,15 +1,11 @@
 // The client against an engine that goes away and comes back: a private dockerd in its own
 // network namespace, restarted under the client's feet.
 
-#include "engine/docker_client.hpp"
-#include "engine_fixture.hpp"
+#include "client_fixture.hpp"
 #include "netns_engine.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <exception>
 #include <gtest/gtest.h>
-#include <optional>
 #include <unistd.h>
 
 namespace aic::e2e {
@@ -28,17 +24,7 @@ protected:
 
   template <typename T>
   T run(asio::awaitable<T> op) {
-    std::optional<T> out;
-    std::exception_ptr failure;
-    asio::co_spawn(
-        io_, [&]() -> asio::awaitable<void> { out.emplace(co_await std::move(op)); },
-        [&](std::exception_ptr e) { failure = e; });
-    io_.restart();
-    io_.run();
-    if (failure) {
-      std::rethrow_exception(failure);
-    }
-    return std::move(*out);
+    return run_on(io_, std::move(op));
   }
 
   asio::io_context io_;
