@@ -22,8 +22,10 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/optional/optional.hpp>
 #include <cctype>
+#include <cerrno>
 #include <exception>
 #include <optional>
+#include <sys/socket.h>
 #include <variant>
 
 namespace aic::engine {
@@ -39,8 +41,13 @@ using Stream = beast::basic_stream<Protocol, asio::any_io_executor>;
 using Socket = Stream::socket_type;
 using Clock = std::chrono::steady_clock;
 
+constexpr std::size_t kReadBufferBytes = 64 * 1024;
+
 struct HttpTransport::Connection {
-  explicit Connection(const asio::any_io_executor& executor) : stream(executor) {}
+  explicit Connection(const asio::any_io_executor& executor) : stream(executor) {
+    // Beast reads max(512, free capacity) bytes at a time; reserve so one read takes a body.
+    buffer.reserve(kReadBufferBytes);
+  }
   Stream stream;
   beast::flat_buffer buffer; // bytes read past the previous response stay here
 };
@@ -333,6 +340,18 @@ asio::awaitable<Exchange> exchange(Stream& stream, beast::flat_buffer& buffer,
   co_return out;
 }
 
+/// True when an idle keep-alive connection was closed by the engine (or has stray bytes): a
+/// non-blocking peek sees end of stream. Catches what the retry rule cannot, a POST that would
+/// go out on a TCP connection the engine already closed and then see only EOF.
+bool closed_by_peer(Stream& stream, const beast::flat_buffer& buffer) {
+  if (buffer.size() > 0) {
+    return true;
+  }
+  char byte = 0;
+  const ssize_t n = ::recv(stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+}
+
 } // namespace
 
 // ---- HttpStream -------------------------------------------------------------------------------
@@ -505,11 +524,14 @@ asio::awaitable<Result<HttpResponse>> HttpTransport::send(const HttpRequest& req
 
   std::unique_ptr<Connection> connection;
   bool reused = false;
-  if (!idle_.empty()) {
+  while (!idle_.empty() && !connection) {
     connection = std::move(idle_.back());
     idle_.pop_back();
-    reused = true;
+    if (closed_by_peer(connection->stream, connection->buffer)) {
+      connection.reset();
+    }
   }
+  reused = connection != nullptr;
 
   for (;;) {
     if (!connection) {

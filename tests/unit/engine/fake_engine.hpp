@@ -1,7 +1,7 @@
 #pragma once
 
-// A scripted fake Docker engine on a temporary unix socket, for the faults a real engine cannot
-// be made to show (dropped connections, stalls, garbage framing).
+// A scripted fake Docker engine on a temporary unix socket (or on 127.0.0.1), for the faults a
+// real engine cannot be made to show (dropped connections, stalls, garbage framing).
 
 #include "engine/http_transport.hpp"
 
@@ -10,7 +10,9 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
@@ -19,6 +21,7 @@
 #include <boost/asio/write.hpp>
 #include <cctype>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -42,7 +45,10 @@ inline constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 /// One accepted connection of the fake engine, as seen by a scripted handler.
 class ServerConnection {
 public:
-  explicit ServerConnection(stream_protocol::socket socket) : socket_(std::move(socket)) {}
+  /// A unix or TCP socket.
+  using Socket = asio::generic::stream_protocol::socket;
+
+  explicit ServerConnection(Socket socket) : socket_(std::move(socket)) {}
 
   /// The raw request (head and Content-Length body), or nullopt when the client closed.
   asio::awaitable<std::optional<std::string>> read_request() {
@@ -120,7 +126,7 @@ public:
 
   void close() {
     error_code ignored;
-    socket_.shutdown(stream_protocol::socket::shutdown_both, ignored);
+    socket_.shutdown(Socket::shutdown_both, ignored);
     socket_.close(ignored);
   }
 
@@ -136,41 +142,75 @@ private:
     return std::stoul(lower.substr(at + 17));
   }
 
-  stream_protocol::socket socket_;
+  Socket socket_;
   std::string pending_;
 };
 
 using Handler = std::function<asio::awaitable<void>(ServerConnection&)>;
 
-/// A fake engine on a temporary unix socket, served by its own thread and io_context.
+/// Where a fake engine listens.
+enum class Listen : std::uint8_t {
+  Unix, ///< a socket in a fresh temporary directory
+  Tcp,  ///< 127.0.0.1 at an ephemeral port
+};
+
+/// A fake engine served by its own thread and io_context.
 class FakeEngine {
 public:
-  explicit FakeEngine(Handler handler) : handler_(std::move(handler)) {
-    char dir_template[] = "/tmp/aic-http-XXXXXX";
-    const char* dir = ::mkdtemp(dir_template);
-    if (dir == nullptr) {
-      throw std::runtime_error("mkdtemp failed");
+  explicit FakeEngine(Handler handler, Listen on = Listen::Unix) : handler_(std::move(handler)) {
+    if (on == Listen::Unix) {
+      char dir_template[] = "/tmp/aic-http-XXXXXX";
+      const char* dir = ::mkdtemp(dir_template);
+      if (dir == nullptr) {
+        throw std::runtime_error("mkdtemp failed");
+      }
+      dir_ = dir;
+      path_ = dir_ + "/engine.sock";
+      acceptor_.emplace(io_);
+      acceptor_->open();
+      acceptor_->bind(stream_protocol::endpoint(path_));
+      acceptor_->listen();
+      asio::co_spawn(io_, accept_loop(*acceptor_), asio::detached);
+    } else {
+      tcp_acceptor_.emplace(io_);
+      const asio::ip::tcp::endpoint loopback(asio::ip::make_address_v4("127.0.0.1"), 0);
+      tcp_acceptor_->open(loopback.protocol());
+      tcp_acceptor_->bind(loopback);
+      tcp_acceptor_->listen();
+      port_ = tcp_acceptor_->local_endpoint().port();
+      asio::co_spawn(io_, accept_loop(*tcp_acceptor_), asio::detached);
     }
-    dir_ = dir;
-    path_ = dir_ + "/engine.sock";
-    acceptor_.open();
-    acceptor_.bind(stream_protocol::endpoint(path_));
-    acceptor_.listen();
-    asio::co_spawn(io_, accept_loop(), asio::detached);
     thread_ = std::thread([this] { io_.run(); });
   }
 
   ~FakeEngine() {
     io_.stop();
     thread_.join();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
+    if (!dir_.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir_, ignored);
+    }
   }
 
   FakeEngine(const FakeEngine&) = delete;
   FakeEngine& operator=(const FakeEngine&) = delete;
 
+  /// The socket path; "" for a TCP engine.
   const std::string& path() const { return path_; }
+  /// The TCP port; 0 for a unix socket engine.
+  std::uint16_t port() const { return port_; }
+  /// What a client dials to reach this engine.
+  EngineAddress address() const {
+    EngineAddress address;
+    if (tcp_acceptor_) {
+      address.kind = EngineAddress::Kind::Tcp;
+      address.host = "127.0.0.1";
+      address.port = port_;
+    } else {
+      address.path = path_;
+    }
+    return address;
+  }
   int accepted() const { return accepted_.load(); }
 
   void record(std::string request) {
@@ -183,27 +223,31 @@ public:
   }
 
 private:
-  asio::awaitable<void> accept_loop() {
+  template <typename Acceptor>
+  asio::awaitable<void> accept_loop(Acceptor& acceptor) {
     for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(kNoThrow);
+      auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
       if (ec) {
         co_return;
       }
       ++accepted_;
-      asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
+      ServerConnection::Socket generic(std::move(socket));
+      asio::co_spawn(io_, serve(std::move(generic)), asio::detached);
     }
   }
 
-  asio::awaitable<void> serve(stream_protocol::socket socket) {
+  asio::awaitable<void> serve(ServerConnection::Socket socket) {
     ServerConnection connection(std::move(socket));
     co_await handler_(connection);
   }
 
   Handler handler_;
   asio::io_context io_;
-  stream_protocol::acceptor acceptor_{io_};
+  std::optional<stream_protocol::acceptor> acceptor_;
+  std::optional<asio::ip::tcp::acceptor> tcp_acceptor_;
   std::string dir_;
   std::string path_;
+  std::uint16_t port_ = 0;
   std::atomic<int> accepted_{0};
   mutable std::mutex mutex_;
   std::vector<std::string> requests_;
