@@ -281,6 +281,19 @@ TEST_F(ClientContainers, AttachCarriesInputAndOutput) {
   EXPECT_EQ(waited->status_code, 0);
 }
 
+TEST_F(ClientContainers, AttachedTtyContainerCanBeResized) {
+  const std::string id = create({.cmd = std::vector<std::string>{"sh", "-c", "sleep 1; stty size"},
+                                 .tty = true,
+                                 .attach_stdout = true,
+                                 .attach_stderr = true});
+  auto session = run(client_->attach(id, {}));
+  ASSERT_TRUE(session) << session.error().describe();
+  EXPECT_TRUE((*session)->tty());
+  ASSERT_TRUE(run(client_->start_container(id)));
+  ASSERT_TRUE(run(client_->resize_container(id, 27, 93)));
+  EXPECT_EQ(collect(**session).out, "27 93\r\n");
+}
+
 TEST_F(ClientContainers, ArchivePutThenGetRoundTripsAFile) {
   const std::string id = create({.cmd = std::vector<std::string>{"sleep", "300"}});
   std::string tar;
