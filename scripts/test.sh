@@ -2,7 +2,7 @@
 # The one test command: installs what is missing, makes sure a Docker engine answers, checks
 # formatting, builds with warnings as errors, runs the unit tests and the end-to-end tests against
 # the real engine (which must be reachable here: AIC_E2E_REQUIRED=1), then fuzzes the compose
-# loader for a bounded time.
+# loader and the engine client's parsers for a bounded time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

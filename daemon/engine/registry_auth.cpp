@@ -89,6 +89,9 @@ Result<DockerConfig> DockerConfig::parse(std::string_view json,
     root = Json::parse(json.begin(), json.end());
   } catch (const Json::parse_error& e) {
     return invalid("invalid JSON at byte " + std::to_string(e.byte));
+  } catch (const Json::exception&) {
+    // A number past double's range (1e999) is an out_of_range error, not a parse_error.
+    return invalid("invalid JSON: a number is out of range");
   }
   if (!root.is_object()) {
     return invalid("expected a JSON object");

@@ -106,6 +106,8 @@ std::ostream& operator<<(std::ostream& os, const BadRow& r) {
 const BadRow kBadRows[] = {
     {"NotJson", "{\"auths\": ", "cfg.json: invalid JSON at byte 11"},
     {"TrailingGarbage", "{} x", "cfg.json: invalid JSON at byte 4"},
+    {"NumberOutOfRange", R"({"auths": {}, "x": 1e999})",
+     "cfg.json: invalid JSON: a number is out of range"},
     {"TopLevelArray", "[]", "cfg.json: expected a JSON object"},
     {"AuthsNotAnObject", R"({"auths": []})", "cfg.json: \"auths\" must be an object"},
     {"EntryNotAnObject", R"({"auths": {"r.io": "x"}})",
