@@ -3,6 +3,7 @@
 #include "engine/dockerignore.hpp"
 #include "engine/tar_writer.hpp"
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -26,6 +27,7 @@ struct BuildContext::State {
   explicit State(const asio::any_io_executor& executor) : reader(executor) {}
   asio::local::stream_protocol::socket reader;
   std::thread worker;
+  std::atomic<bool> cancelled{false}; // the reader went away: skip the rest of the tree
   std::mutex mutex;
   std::optional<Error> failure; // set by the worker
   bool ended = false;
@@ -62,7 +64,8 @@ Result<void> send_all(int fd, std::string_view bytes) {
 }
 
 Result<void> write_context(int fd, const std::string& context_dir,
-                           const DockerfilePlacement& dockerfile) {
+                           const DockerfilePlacement& dockerfile,
+                           const std::atomic<bool>& cancelled) {
   std::string ignore_text;
   const fs::path ignore_path = fs::path(context_dir) / ".dockerignore";
   std::error_code exists_ec;
@@ -83,6 +86,9 @@ Result<void> write_context(int fd, const std::string& context_dir,
   TarWriter writer([fd](std::string_view bytes) { return send_all(fd, bytes); });
   const std::string& dockerfile_name = dockerfile.name;
   auto skip = [&](std::string_view path, bool is_dir) {
+    if (cancelled.load()) {
+      return true; // nothing more to send: finish the walk without reading anything
+    }
     if (path == dockerfile_name || path == ".dockerignore") {
       return false; // the engine reads these whatever the patterns say
     }
@@ -113,9 +119,10 @@ DockerfilePlacement place_dockerfile(const std::string& context_dir,
   if (dockerfile.empty()) {
     return {"Dockerfile", ""};
   }
-  const fs::path path(dockerfile);
+  fs::path path(dockerfile);
   if (path.is_relative()) {
-    return {path.lexically_normal().generic_string(), ""};
+    // Relative to the context, as Compose reads it; "../x" leaves the context and is injected.
+    path = fs::path(context_dir) / path;
   }
   const fs::path relative =
       path.lexically_normal().lexically_relative(fs::path(context_dir).lexically_normal());
@@ -126,13 +133,20 @@ DockerfilePlacement place_dockerfile(const std::string& context_dir,
           path.lexically_normal().string()};
 }
 
-BuildContext::BuildContext(std::unique_ptr<State> state) : state_(std::move(state)) {}
+BuildContext::BuildContext(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
 BuildContext::~BuildContext() {
+  // Never wait for the worker here, on the io_context: it may be deep in a slow file. It sees
+  // the flag or a failed send soon and ends on its own; the state it uses is shared with it.
+  state_->cancelled = true;
   boost::system::error_code ignored;
-  state_->reader.close(ignored); // the worker's next send fails with EPIPE and it stops
+  state_->reader.close(ignored);
   if (state_->worker.joinable()) {
-    state_->worker.join();
+    if (state_->ended) {
+      state_->worker.join(); // it closed its end, so it has finished
+    } else {
+      state_->worker.detach();
+    }
   }
 }
 
@@ -147,7 +161,7 @@ Result<std::unique_ptr<BuildContext>> BuildContext::start(asio::any_io_executor 
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
     return Error(ErrorCode::Internal, std::string("socketpair: ") + std::strerror(errno));
   }
-  auto state = std::make_unique<State>(executor);
+  auto state = std::make_shared<State>(executor);
   boost::system::error_code assign_ec;
   state->reader.assign(asio::local::stream_protocol(), fds[0], assign_ec);
   if (assign_ec) {
@@ -155,12 +169,13 @@ Result<std::unique_ptr<BuildContext>> BuildContext::start(asio::any_io_executor 
     ::close(fds[1]);
     return Error(ErrorCode::Internal, "socketpair: " + assign_ec.message());
   }
-  State* raw = state.get();
+  std::shared_ptr<State> shared = state;
   const int write_fd = fds[1];
-  state->worker = std::thread([raw, write_fd, context_dir, dockerfile] {
+  state->worker = std::thread([shared, write_fd, context_dir, dockerfile] {
+    State* raw = shared.get();
     Result<void> written = Result<void>{};
     try {
-      written = write_context(write_fd, context_dir, dockerfile);
+      written = write_context(write_fd, context_dir, dockerfile, raw->cancelled);
     } catch (const std::exception& e) {
       written = Error(ErrorCode::Internal, std::string("build context: ") + e.what());
     }

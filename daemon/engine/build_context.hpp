@@ -23,8 +23,8 @@ struct DockerfilePlacement {
   std::string inject_from;
 };
 
-/// Pure path logic: "" means "Dockerfile"; a relative path is relative to the context; an
-/// absolute path inside the context is made relative; one outside is injected as
+/// Pure path logic: "" means "Dockerfile"; a relative path is relative to the context; a path
+/// inside the context is sent relative to it; one outside (absolute, or "../x") is injected as
 /// ".aic-dockerfile-<hex of its path>".
 DockerfilePlacement place_dockerfile(const std::string& context_dir, const std::string& dockerfile);
 
@@ -34,7 +34,7 @@ public:
   static Result<std::unique_ptr<BuildContext>> start(boost::asio::any_io_executor executor,
                                                      const std::string& context_dir,
                                                      const DockerfilePlacement& dockerfile);
-  /// Stops the worker (it sees a closed socket) and joins it.
+  /// Tells the worker to stop and lets it finish on its own (never blocks on it).
   ~BuildContext();
   BuildContext(const BuildContext&) = delete;
   BuildContext& operator=(const BuildContext&) = delete;
@@ -46,8 +46,8 @@ public:
   struct State;
 
 private:
-  explicit BuildContext(std::unique_ptr<State> state);
-  std::unique_ptr<State> state_;
+  explicit BuildContext(std::shared_ptr<State> state);
+  std::shared_ptr<State> state_; // shared with the worker thread
 };
 
 } // namespace aic::engine

@@ -28,8 +28,14 @@ constexpr milliseconds kErrorBodyIdle{5'000};
 constexpr std::size_t kMaxErrorBody = 64 * 1024;
 constexpr milliseconds kFirstReconnectDelay{100};
 constexpr milliseconds kMaxReconnectDelay{5'000};
+/// A stop or restart may take its whole timeout before the engine answers.
+constexpr std::chrono::seconds kStopSlack{30};
+constexpr ApiVersion kStopSignalApi{1, 42};
+/// A reconnect asks for events from this long before the newest one delivered, to catch events
+/// the engine published late (out of time order) before the connection dropped.
+constexpr std::chrono::nanoseconds kReplayWindow = std::chrono::seconds(1);
 
-std::string escape_path(const std::string& id) {
+std::string escape_path(std::string id) {
   return url_encode(id);
 }
 
@@ -141,6 +147,7 @@ EventStream::EventStream(DockerClient& client, EventFilter filter)
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
   }
+  start_ns_ = last_time_ns_;
 }
 
 void EventStream::close() {
@@ -148,6 +155,24 @@ void EventStream::close() {
   if (http_) {
     http_->close();
   }
+  if (backoff_ != nullptr) {
+    backoff_->cancel();
+  }
+}
+
+bool EventStream::remember(const EngineEvent& event) {
+  std::string key = event_key(event);
+  if (recent_set_.count(key) != 0) {
+    return false;
+  }
+  recent_.push_back(key);
+  recent_set_.insert(std::move(key));
+  if (recent_.size() > kRememberedEvents) {
+    recent_set_.erase(recent_.front());
+    recent_.pop_front();
+  }
+  last_time_ns_ = std::max(last_time_ns_, event.time_ns);
+  return true;
 }
 
 asio::awaitable<Result<void>> EventStream::connect() {
@@ -162,7 +187,7 @@ asio::awaitable<Result<void>> EventStream::connect() {
     filters["event"] = filter_.events;
   }
   Query query;
-  query.add("since", unix_nanos(last_time_ns_));
+  query.add("since", unix_nanos(std::max(start_ns_, last_time_ns_ - kReplayWindow.count())));
   if (!filters.empty()) {
     query.add("filters", encode_filters(filters));
   }
@@ -196,6 +221,9 @@ asio::awaitable<Result<EngineEvent>> EventStream::next() {
       auto connected = co_await connect();
       if (!connected) {
         failure = std::move(connected).error();
+      } else if (closed_) {
+        http_->close();
+        co_return Error(ErrorCode::Internal, "event stream closed");
       }
     }
     if (!failure) {
@@ -211,18 +239,11 @@ asio::awaitable<Result<EngineEvent>> EventStream::next() {
             failure = std::move(event).error();
             break;
           }
-          // After a reconnect the engine replays events at `since` itself; skip those sent.
-          if (event->time_ns < last_time_ns_) {
+          // A reconnect replays a window of events; skip the ones already delivered. Live
+          // events are never filtered by time: the engine may publish them slightly out of
+          // order.
+          if (!remember(*event)) {
             continue;
-          }
-          const std::string key = event_key(*event);
-          if (event->time_ns == last_time_ns_) {
-            if (!delivered_at_last_time_.insert(key).second) {
-              continue;
-            }
-          } else {
-            last_time_ns_ = event->time_ns;
-            delivered_at_last_time_ = {key};
           }
           pending_.push_back(std::move(*event));
         }
@@ -249,7 +270,9 @@ asio::awaitable<Result<EngineEvent>> EventStream::next() {
         delay.count() / 2 +
         static_cast<std::int64_t>(jitter() % static_cast<unsigned>(delay.count() / 2 + 1)));
     asio::steady_timer timer(co_await asio::this_coro::executor, jittered);
+    backoff_ = &timer; // close() cancels the wait
     co_await timer.async_wait(boost::asio::as_tuple(asio::use_awaitable));
+    backoff_ = nullptr;
     delay = std::min(delay * 2, kMaxReconnectDelay);
   }
 }
@@ -302,6 +325,7 @@ HttpRequest DockerClient::make_request(const Call& call, ApiVersion version) con
   request.body = call.body;
   request.headers = call.headers;
   request.deadline = call.long_call ? options_.long_call_deadline : options_.call_deadline;
+  request.deadline = std::max(request.deadline, call.min_deadline);
   request.max_body_bytes = options_.max_body_bytes;
   return request;
 }
@@ -359,7 +383,7 @@ asio::awaitable<Result<std::unique_ptr<HttpStream>>> DockerClient::open(Call cal
   co_return std::move(*stream);
 }
 
-asio::awaitable<Result<bool>> DockerClient::container_tty(const std::string& id) {
+asio::awaitable<Result<bool>> DockerClient::container_tty(std::string id) {
   auto inspected = co_await inspect_container(id);
   if (!inspected) {
     co_return std::move(inspected).error();
@@ -400,7 +424,7 @@ std::unique_ptr<EventStream> DockerClient::events(EventFilter filter) {
 
 // ---- containers -------------------------------------------------------------------------------
 
-asio::awaitable<Result<CreatedId>> DockerClient::create_container(const ContainerCreate& create) {
+asio::awaitable<Result<CreatedId>> DockerClient::create_container(ContainerCreate create) {
   auto version = co_await api_version();
   if (!version) {
     co_return std::move(version).error();
@@ -413,30 +437,32 @@ asio::awaitable<Result<CreatedId>> DockerClient::create_container(const Containe
   co_return co_await call_decoded(std::move(request), decode_created_id);
 }
 
-asio::awaitable<Result<void>> DockerClient::start_container(const std::string& id) {
+asio::awaitable<Result<void>> DockerClient::start_container(std::string id) {
   Call request("POST", "/containers/" + escape_path(id) + "/start");
   co_return co_await call_void(std::move(request));
 }
 
-asio::awaitable<Result<void>> DockerClient::stop_container(const std::string& id,
-                                                           std::optional<int> timeout_s,
-                                                           const std::string& signal) {
+asio::awaitable<Result<void>>
+DockerClient::stop_container(std::string id, std::optional<int> timeout_s, std::string signal) {
   Query query;
   if (timeout_s) {
     query.add("t", std::to_string(*timeout_s));
   }
   if (!signal.empty()) {
     auto version = co_await api_version();
-    if (version && *version >= ApiVersion{1, 42}) {
+    if (version && *version >= kStopSignalApi) {
       query.add("signal", signal);
     }
   }
   Call request("POST", "/containers/" + escape_path(id) + "/stop" + query.str(), std::string(),
                true);
+  if (timeout_s) {
+    request.min_deadline = std::chrono::seconds(*timeout_s) + kStopSlack;
+  }
   co_return co_await call_void(std::move(request));
 }
 
-asio::awaitable<Result<void>> DockerClient::restart_container(const std::string& id,
+asio::awaitable<Result<void>> DockerClient::restart_container(std::string id,
                                                               std::optional<int> timeout_s) {
   Query query;
   if (timeout_s) {
@@ -444,18 +470,20 @@ asio::awaitable<Result<void>> DockerClient::restart_container(const std::string&
   }
   Call request("POST", "/containers/" + escape_path(id) + "/restart" + query.str(), std::string(),
                true);
+  if (timeout_s) {
+    request.min_deadline = std::chrono::seconds(*timeout_s) + kStopSlack;
+  }
   co_return co_await call_void(std::move(request));
 }
 
-asio::awaitable<Result<void>> DockerClient::kill_container(const std::string& id,
-                                                           const std::string& signal) {
+asio::awaitable<Result<void>> DockerClient::kill_container(std::string id, std::string signal) {
   Query query;
   query.add_if("signal", signal);
   Call request("POST", "/containers/" + escape_path(id) + "/kill" + query.str());
   co_return co_await call_void(std::move(request));
 }
 
-asio::awaitable<Result<void>> DockerClient::remove_container(const std::string& id,
+asio::awaitable<Result<void>> DockerClient::remove_container(std::string id,
                                                              RemoveContainerOptions options) {
   Query query;
   query.add_bool("force", options.force);
@@ -464,31 +492,30 @@ asio::awaitable<Result<void>> DockerClient::remove_container(const std::string& 
   co_return co_await call_void(std::move(request));
 }
 
-asio::awaitable<Result<void>> DockerClient::rename_container(const std::string& id,
-                                                             const std::string& new_name) {
+asio::awaitable<Result<void>> DockerClient::rename_container(std::string id, std::string new_name) {
   Query query;
   query.add("name", new_name);
   Call request("POST", "/containers/" + escape_path(id) + "/rename" + query.str());
   co_return co_await call_void(std::move(request));
 }
 
-asio::awaitable<Result<void>> DockerClient::pause_container(const std::string& id) {
+asio::awaitable<Result<void>> DockerClient::pause_container(std::string id) {
   Call request("POST", "/containers/" + escape_path(id) + "/pause");
   co_return co_await call_void(std::move(request));
 }
 
-asio::awaitable<Result<void>> DockerClient::unpause_container(const std::string& id) {
+asio::awaitable<Result<void>> DockerClient::unpause_container(std::string id) {
   Call request("POST", "/containers/" + escape_path(id) + "/unpause");
   co_return co_await call_void(std::move(request));
 }
 
-asio::awaitable<Result<ContainerInspect>> DockerClient::inspect_container(const std::string& id) {
+asio::awaitable<Result<ContainerInspect>> DockerClient::inspect_container(std::string id) {
   Call request("GET", "/containers/" + escape_path(id) + "/json");
   co_return co_await call_decoded(std::move(request), decode_container_inspect);
 }
 
 asio::awaitable<Result<std::vector<ContainerSummary>>>
-DockerClient::list_containers(const ContainerListOptions& options) {
+DockerClient::list_containers(ContainerListOptions options) {
   Query query;
   query.add_bool("all", options.all);
   if (!options.filters.empty()) {
@@ -498,8 +525,8 @@ DockerClient::list_containers(const ContainerListOptions& options) {
   co_return co_await call_decoded(std::move(request), decode_container_list);
 }
 
-asio::awaitable<Result<ContainerWait>> DockerClient::wait_container(const std::string& id,
-                                                                    const std::string& condition) {
+asio::awaitable<Result<ContainerWait>> DockerClient::wait_container(std::string id,
+                                                                    std::string condition) {
   Query query;
   query.add_if("condition", condition);
   Call request("POST", "/containers/" + escape_path(id) + "/wait" + query.str(), std::string(),
@@ -507,15 +534,15 @@ asio::awaitable<Result<ContainerWait>> DockerClient::wait_container(const std::s
   co_return co_await call_decoded(std::move(request), decode_container_wait);
 }
 
-asio::awaitable<Result<ContainerTop>> DockerClient::top_container(const std::string& id,
-                                                                  const std::string& ps_args) {
+asio::awaitable<Result<ContainerTop>> DockerClient::top_container(std::string id,
+                                                                  std::string ps_args) {
   Query query;
   query.add_if("ps_args", ps_args);
   Call request("GET", "/containers/" + escape_path(id) + "/top" + query.str());
   co_return co_await call_decoded(std::move(request), decode_container_top);
 }
 
-asio::awaitable<Result<std::unique_ptr<ContainerStream>>> DockerClient::logs(const std::string& id,
+asio::awaitable<Result<std::unique_ptr<ContainerStream>>> DockerClient::logs(std::string id,
                                                                              LogOptions options) {
   bool tty = false;
   if (options.tty) {
@@ -544,7 +571,7 @@ asio::awaitable<Result<std::unique_ptr<ContainerStream>>> DockerClient::logs(con
 }
 
 asio::awaitable<Result<std::unique_ptr<ContainerStream>>>
-DockerClient::attach(const std::string& id, AttachOptions options) {
+DockerClient::attach(std::string id, AttachOptions options) {
   bool tty = false;
   if (options.tty) {
     tty = *options.tty;
@@ -570,7 +597,7 @@ DockerClient::attach(const std::string& id, AttachOptions options) {
   co_return std::make_unique<ContainerStream>(std::move(*stream), tty);
 }
 
-asio::awaitable<Result<void>> DockerClient::resize_container(const std::string& id, int height,
+asio::awaitable<Result<void>> DockerClient::resize_container(std::string id, int height,
                                                              int width) {
   Query query;
   query.add("h", std::to_string(height));
@@ -579,16 +606,16 @@ asio::awaitable<Result<void>> DockerClient::resize_container(const std::string& 
   co_return co_await call_void(std::move(request));
 }
 
-asio::awaitable<Result<std::unique_ptr<HttpStream>>>
-DockerClient::get_archive(const std::string& id, const std::string& path) {
+asio::awaitable<Result<std::unique_ptr<HttpStream>>> DockerClient::get_archive(std::string id,
+                                                                               std::string path) {
   Query query;
   query.add("path", path);
   Call request("GET", "/containers/" + escape_path(id) + "/archive" + query.str());
   co_return co_await open(std::move(request), false);
 }
 
-asio::awaitable<Result<void>> DockerClient::put_archive(const std::string& id,
-                                                        const std::string& path, std::string tar) {
+asio::awaitable<Result<void>> DockerClient::put_archive(std::string id, std::string path,
+                                                        std::string tar) {
   Query query;
   query.add("path", path);
   Call put("PUT", "/containers/" + escape_path(id) + "/archive" + query.str(), std::move(tar));
@@ -603,8 +630,8 @@ asio::awaitable<Result<void>> DockerClient::put_archive(const std::string& id,
 
 // ---- exec -------------------------------------------------------------------------------------
 
-asio::awaitable<Result<std::string>> DockerClient::create_exec(const std::string& container,
-                                                               const ExecCreate& exec) {
+asio::awaitable<Result<std::string>> DockerClient::create_exec(std::string container,
+                                                               ExecCreate exec) {
   Call request("POST", "/containers/" + escape_path(container) + "/exec", encode_exec_create(exec));
   auto response = co_await call(std::move(request));
   if (!response) {
@@ -618,7 +645,7 @@ asio::awaitable<Result<std::string>> DockerClient::create_exec(const std::string
 }
 
 asio::awaitable<Result<std::unique_ptr<ContainerStream>>>
-DockerClient::start_exec(const std::string& exec_id, bool tty) {
+DockerClient::start_exec(std::string exec_id, bool tty) {
   nlohmann::json body = {{"Detach", false}, {"Tty", tty}};
   Call request("POST", "/exec/" + escape_path(exec_id) + "/start", body.dump());
   auto stream = co_await open(std::move(request), true);
@@ -628,13 +655,13 @@ DockerClient::start_exec(const std::string& exec_id, bool tty) {
   co_return std::make_unique<ContainerStream>(std::move(*stream), tty);
 }
 
-asio::awaitable<Result<void>> DockerClient::start_exec_detached(const std::string& exec_id) {
+asio::awaitable<Result<void>> DockerClient::start_exec_detached(std::string exec_id) {
   nlohmann::json body = {{"Detach", true}, {"Tty", false}};
   Call request("POST", "/exec/" + escape_path(exec_id) + "/start", body.dump());
   co_return co_await call_void(std::move(request));
 }
 
-asio::awaitable<Result<void>> DockerClient::resize_exec(const std::string& exec_id, int height,
+asio::awaitable<Result<void>> DockerClient::resize_exec(std::string exec_id, int height,
                                                         int width) {
   Query query;
   query.add("h", std::to_string(height));
@@ -643,14 +670,14 @@ asio::awaitable<Result<void>> DockerClient::resize_exec(const std::string& exec_
   co_return co_await call_void(std::move(request));
 }
 
-asio::awaitable<Result<ExecInspect>> DockerClient::inspect_exec(const std::string& exec_id) {
+asio::awaitable<Result<ExecInspect>> DockerClient::inspect_exec(std::string exec_id) {
   Call request("GET", "/exec/" + escape_path(exec_id) + "/json");
   co_return co_await call_decoded(std::move(request), decode_exec_inspect);
 }
 
 // ---- networks ---------------------------------------------------------------------------------
 
-asio::awaitable<Result<CreatedId>> DockerClient::create_network(const NetworkCreate& network) {
+asio::awaitable<Result<CreatedId>> DockerClient::create_network(NetworkCreate network) {
   auto version = co_await api_version();
   if (!version) {
     co_return std::move(version).error();
@@ -659,13 +686,12 @@ asio::awaitable<Result<CreatedId>> DockerClient::create_network(const NetworkCre
   co_return co_await call_decoded(std::move(request), decode_created_id);
 }
 
-asio::awaitable<Result<NetworkInspect>> DockerClient::inspect_network(const std::string& id) {
+asio::awaitable<Result<NetworkInspect>> DockerClient::inspect_network(std::string id) {
   Call request("GET", "/networks/" + escape_path(id));
   co_return co_await call_decoded(std::move(request), decode_network_inspect);
 }
 
-asio::awaitable<Result<std::vector<NetworkInspect>>>
-DockerClient::list_networks(const Filters& filters) {
+asio::awaitable<Result<std::vector<NetworkInspect>>> DockerClient::list_networks(Filters filters) {
   Query query;
   if (!filters.empty()) {
     query.add("filters", encode_filters(filters));
@@ -674,22 +700,21 @@ DockerClient::list_networks(const Filters& filters) {
   co_return co_await call_decoded(std::move(request), decode_network_list);
 }
 
-asio::awaitable<Result<void>> DockerClient::remove_network(const std::string& id) {
+asio::awaitable<Result<void>> DockerClient::remove_network(std::string id) {
   Call request("DELETE", "/networks/" + escape_path(id));
   co_return co_await call_void(std::move(request));
 }
 
-asio::awaitable<Result<void>> DockerClient::connect_network(const std::string& network,
-                                                            const std::string& container,
-                                                            const NetworkEndpoint& endpoint) {
+asio::awaitable<Result<void>> DockerClient::connect_network(std::string network,
+                                                            std::string container,
+                                                            NetworkEndpoint endpoint) {
   Call request("POST", "/networks/" + escape_path(network) + "/connect",
                encode_network_connect(container, endpoint));
   co_return co_await call_void(std::move(request));
 }
 
-asio::awaitable<Result<void>> DockerClient::disconnect_network(const std::string& network,
-                                                               const std::string& container,
-                                                               bool force) {
+asio::awaitable<Result<void>> DockerClient::disconnect_network(std::string network,
+                                                               std::string container, bool force) {
   nlohmann::json body = {{"Container", container}, {"Force", force}};
   Call request("POST", "/networks/" + escape_path(network) + "/disconnect", body.dump());
   co_return co_await call_void(std::move(request));
@@ -697,18 +722,17 @@ asio::awaitable<Result<void>> DockerClient::disconnect_network(const std::string
 
 // ---- volumes ----------------------------------------------------------------------------------
 
-asio::awaitable<Result<VolumeInspect>> DockerClient::create_volume(const VolumeCreate& volume) {
+asio::awaitable<Result<VolumeInspect>> DockerClient::create_volume(VolumeCreate volume) {
   Call request("POST", "/volumes/create", encode_volume_create(volume));
   co_return co_await call_decoded(std::move(request), decode_volume_inspect);
 }
 
-asio::awaitable<Result<VolumeInspect>> DockerClient::inspect_volume(const std::string& name) {
+asio::awaitable<Result<VolumeInspect>> DockerClient::inspect_volume(std::string name) {
   Call request("GET", "/volumes/" + escape_path(name));
   co_return co_await call_decoded(std::move(request), decode_volume_inspect);
 }
 
-asio::awaitable<Result<std::vector<VolumeInspect>>>
-DockerClient::list_volumes(const Filters& filters) {
+asio::awaitable<Result<std::vector<VolumeInspect>>> DockerClient::list_volumes(Filters filters) {
   Query query;
   if (!filters.empty()) {
     query.add("filters", encode_filters(filters));
@@ -717,7 +741,7 @@ DockerClient::list_volumes(const Filters& filters) {
   co_return co_await call_decoded(std::move(request), decode_volume_list);
 }
 
-asio::awaitable<Result<void>> DockerClient::remove_volume(const std::string& name, bool force) {
+asio::awaitable<Result<void>> DockerClient::remove_volume(std::string name, bool force) {
   Query query;
   query.add_bool("force", force);
   Call request("DELETE", "/volumes/" + escape_path(name) + query.str());
@@ -726,9 +750,10 @@ asio::awaitable<Result<void>> DockerClient::remove_volume(const std::string& nam
 
 // ---- images -----------------------------------------------------------------------------------
 
-asio::awaitable<Result<ImageInspect>> DockerClient::inspect_image(const std::string& name) {
-  Call request("GET", "/images/" + name + "/json");
-  // Image names keep their '/' and ':' in the path, as the docker CLI sends them.
+asio::awaitable<Result<ImageInspect>> DockerClient::inspect_image(std::string name) {
+  Call request("GET", "/images/" + escape_path(name) + "/json");
+  // Escaped whole ("aic-test%2Fbusybox%3Alatest"): the engine decodes the path, and a name with
+  // '?' or '#' must not change the target.
   auto response = co_await call(std::move(request));
   if (!response) {
     co_return std::move(response).error();
@@ -736,8 +761,7 @@ asio::awaitable<Result<ImageInspect>> DockerClient::inspect_image(const std::str
   co_return decode_image_inspect(response->body);
 }
 
-asio::awaitable<Result<std::vector<ImageSummary>>>
-DockerClient::list_images(const Filters& filters) {
+asio::awaitable<Result<std::vector<ImageSummary>>> DockerClient::list_images(Filters filters) {
   Query query;
   if (!filters.empty()) {
     query.add("filters", encode_filters(filters));
@@ -746,20 +770,19 @@ DockerClient::list_images(const Filters& filters) {
   co_return co_await call_decoded(std::move(request), decode_image_list);
 }
 
-asio::awaitable<Result<void>> DockerClient::remove_image(const std::string& name, bool force) {
+asio::awaitable<Result<void>> DockerClient::remove_image(std::string name, bool force) {
   Query query;
   query.add_bool("force", force);
-  Call request("DELETE", "/images/" + name + query.str());
+  Call request("DELETE", "/images/" + escape_path(name) + query.str());
   co_return co_await call_void(std::move(request));
 }
 
-asio::awaitable<Result<void>> DockerClient::tag_image(const std::string& source,
-                                                      const std::string& repo,
-                                                      const std::string& tag) {
+asio::awaitable<Result<void>> DockerClient::tag_image(std::string source, std::string repo,
+                                                      std::string tag) {
   Query query;
   query.add("repo", repo);
   query.add_if("tag", tag);
-  Call request("POST", "/images/" + source + "/tag" + query.str());
+  Call request("POST", "/images/" + escape_path(source) + "/tag" + query.str());
   co_return co_await call_void(std::move(request));
 }
 
@@ -806,7 +829,7 @@ asio::awaitable<Result<void>> DockerClient::consume_progress(HttpStream& stream,
   co_return Result<void>{};
 }
 
-asio::awaitable<Result<void>> DockerClient::pull_image(const std::string& reference,
+asio::awaitable<Result<void>> DockerClient::pull_image(std::string reference,
                                                        ProgressCallback on_progress) {
   auto ref = parse_image_ref(reference);
   if (!ref) {
@@ -833,7 +856,7 @@ asio::awaitable<Result<void>> DockerClient::pull_image(const std::string& refere
   co_return Result<void>{};
 }
 
-asio::awaitable<Result<BuildResult>> DockerClient::build_image(const BuildOptions& options,
+asio::awaitable<Result<BuildResult>> DockerClient::build_image(BuildOptions options,
                                                                ProgressCallback on_progress) {
   const DockerfilePlacement dockerfile = place_dockerfile(options.context_dir, options.dockerfile);
   auto context =
@@ -861,12 +884,8 @@ asio::awaitable<Result<BuildResult>> DockerClient::build_image(const BuildOption
   }
   query.add_if("networkmode", options.network_mode);
   query.add_if("platform", options.platform);
-  if (!options.extra_hosts.empty()) {
-    std::string joined;
-    for (const auto& host : options.extra_hosts) {
-      joined += (joined.empty() ? "" : ",") + host;
-    }
-    query.add("extrahosts", joined);
+  for (const auto& host : options.extra_hosts) {
+    query.add("extrahosts", host); // repeated: the engine reads each value as one entry
   }
   if (options.shm_size_bytes > 0) {
     query.add("shmsize", std::to_string(options.shm_size_bytes));

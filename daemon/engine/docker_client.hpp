@@ -22,6 +22,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -119,7 +120,8 @@ struct BuildResult {
 using ProgressCallback = std::function<void(const ProgressMessage&)>;
 
 /// Output of a container (logs) or a hijacked session (attach, exec start), demultiplexed
-/// unless the container has a TTY; sessions can also take input.
+/// unless the container has a TTY; sessions can also take input. close() makes a pending read()
+/// return; destroy the stream only after that.
 class ContainerStream {
 public:
   ContainerStream(std::unique_ptr<HttpStream> http, bool tty);
@@ -144,15 +146,20 @@ private:
 
 class DockerClient;
 
-/// GET /events as an endless sequence: when the connection drops it reconnects with `since`
-/// set to the last event's time (with a capped, jittered backoff) and skips events it already
-/// delivered, so none is lost or repeated across a reconnect.
+/// GET /events as an endless sequence: when the connection drops it reconnects (with a capped,
+/// jittered backoff) asking for events since one second before the newest it delivered, and
+/// skips those it already delivered (it remembers the last kRememberedEvents), so a short drop
+/// loses and repeats nothing. The engine itself keeps only a short history (events from before
+/// an engine restart are gone), so a caller that must not miss state changes re-lists when
+/// connections() grows, as Compose does.
 class EventStream {
 public:
+  static constexpr std::size_t kRememberedEvents = 4096;
+
   EventStream(DockerClient& client, EventFilter filter);
 
   /// The next event. Fails only after max_event_reconnects consecutive failed reconnects, or
-  /// when closed.
+  /// when closed. close() makes a pending next() return; destroy the stream only after that.
   boost::asio::awaitable<Result<EngineEvent>> next();
   void close();
   /// Connections made so far (1 + reconnects).
@@ -160,19 +167,25 @@ public:
 
 private:
   boost::asio::awaitable<Result<void>> connect();
+  /// False when the event was delivered before (a replay); otherwise records it.
+  bool remember(const EngineEvent& event);
 
   DockerClient& client_;
   EventFilter filter_;
   std::unique_ptr<HttpStream> http_;
   JsonObjectSplitter splitter_;
   std::deque<EngineEvent> pending_;
-  std::int64_t last_time_ns_ = 0;
-  std::set<std::string> delivered_at_last_time_; // keys of events at last_time_ns_
+  std::int64_t start_ns_ = 0;      // the subscription's start: never replay from before it
+  std::int64_t last_time_ns_ = 0;  // the newest event delivered
+  std::deque<std::string> recent_; // keys of the last kRememberedEvents events, oldest first
+  std::set<std::string> recent_set_;
+  boost::asio::steady_timer* backoff_ = nullptr; // while waiting to reconnect
   int connections_ = 0;
   bool closed_ = false;
 };
 
-/// See the file comment. Thread: one io_context (strand); must outlive its streams.
+/// See the file comment. Thread: one io_context (strand); must outlive its streams. Arguments
+/// are taken by value, so an awaitable may be stored or co_spawned before it runs.
 class DockerClient {
 public:
   DockerClient(boost::asio::any_io_executor executor, ClientOptions options);
@@ -187,84 +200,77 @@ public:
   std::unique_ptr<EventStream> events(EventFilter filter);
 
   // Containers
-  boost::asio::awaitable<Result<CreatedId>> create_container(const ContainerCreate& create);
-  boost::asio::awaitable<Result<void>> start_container(const std::string& id);
+  boost::asio::awaitable<Result<CreatedId>> create_container(ContainerCreate create);
+  boost::asio::awaitable<Result<void>> start_container(std::string id);
   /// `timeout_s` nullopt: the container's own stop timeout. `signal` needs API 1.42.
-  boost::asio::awaitable<Result<void>> stop_container(const std::string& id,
-                                                      std::optional<int> timeout_s = {},
-                                                      const std::string& signal = {});
-  boost::asio::awaitable<Result<void>> restart_container(const std::string& id,
+  boost::asio::awaitable<Result<void>>
+  stop_container(std::string id, std::optional<int> timeout_s = {}, std::string signal = {});
+  boost::asio::awaitable<Result<void>> restart_container(std::string id,
                                                          std::optional<int> timeout_s = {});
-  boost::asio::awaitable<Result<void>> kill_container(const std::string& id,
-                                                      const std::string& signal = {});
-  boost::asio::awaitable<Result<void>> remove_container(const std::string& id,
+  boost::asio::awaitable<Result<void>> kill_container(std::string id, std::string signal = {});
+  boost::asio::awaitable<Result<void>> remove_container(std::string id,
                                                         RemoveContainerOptions options = {});
-  boost::asio::awaitable<Result<void>> rename_container(const std::string& id,
-                                                        const std::string& new_name);
-  boost::asio::awaitable<Result<void>> pause_container(const std::string& id);
-  boost::asio::awaitable<Result<void>> unpause_container(const std::string& id);
-  boost::asio::awaitable<Result<ContainerInspect>> inspect_container(const std::string& id);
+  boost::asio::awaitable<Result<void>> rename_container(std::string id, std::string new_name);
+  boost::asio::awaitable<Result<void>> pause_container(std::string id);
+  boost::asio::awaitable<Result<void>> unpause_container(std::string id);
+  boost::asio::awaitable<Result<ContainerInspect>> inspect_container(std::string id);
   boost::asio::awaitable<Result<std::vector<ContainerSummary>>>
-  list_containers(const ContainerListOptions& options);
+  list_containers(ContainerListOptions options);
   /// `condition`: not-running, next-exit or removed. Waits up to long_call_deadline.
   boost::asio::awaitable<Result<ContainerWait>>
-  wait_container(const std::string& id, const std::string& condition = "not-running");
-  boost::asio::awaitable<Result<ContainerTop>> top_container(const std::string& id,
-                                                             const std::string& ps_args = {});
-  boost::asio::awaitable<Result<std::unique_ptr<ContainerStream>>> logs(const std::string& id,
+  wait_container(std::string id, std::string condition = "not-running");
+  boost::asio::awaitable<Result<ContainerTop>> top_container(std::string id,
+                                                             std::string ps_args = {});
+  boost::asio::awaitable<Result<std::unique_ptr<ContainerStream>>> logs(std::string id,
                                                                         LogOptions options);
-  boost::asio::awaitable<Result<std::unique_ptr<ContainerStream>>> attach(const std::string& id,
+  boost::asio::awaitable<Result<std::unique_ptr<ContainerStream>>> attach(std::string id,
                                                                           AttachOptions options);
-  boost::asio::awaitable<Result<void>> resize_container(const std::string& id, int height,
-                                                        int width);
+  boost::asio::awaitable<Result<void>> resize_container(std::string id, int height, int width);
   /// A tar of `path` in the container, streamed.
-  boost::asio::awaitable<Result<std::unique_ptr<HttpStream>>> get_archive(const std::string& id,
-                                                                          const std::string& path);
+  boost::asio::awaitable<Result<std::unique_ptr<HttpStream>>> get_archive(std::string id,
+                                                                          std::string path);
   /// Extracts a tar into directory `path` of the container.
-  boost::asio::awaitable<Result<void>> put_archive(const std::string& id, const std::string& path,
+  boost::asio::awaitable<Result<void>> put_archive(std::string id, std::string path,
                                                    std::string tar);
 
   // Exec
-  boost::asio::awaitable<Result<std::string>> create_exec(const std::string& container,
-                                                          const ExecCreate& exec);
+  boost::asio::awaitable<Result<std::string>> create_exec(std::string container, ExecCreate exec);
   /// Starts the exec and returns its session (hijacked connection).
-  boost::asio::awaitable<Result<std::unique_ptr<ContainerStream>>>
-  start_exec(const std::string& exec_id, bool tty);
+  boost::asio::awaitable<Result<std::unique_ptr<ContainerStream>>> start_exec(std::string exec_id,
+                                                                              bool tty);
   /// Starts the exec detached.
-  boost::asio::awaitable<Result<void>> start_exec_detached(const std::string& exec_id);
-  boost::asio::awaitable<Result<void>> resize_exec(const std::string& exec_id, int height,
-                                                   int width);
-  boost::asio::awaitable<Result<ExecInspect>> inspect_exec(const std::string& exec_id);
+  boost::asio::awaitable<Result<void>> start_exec_detached(std::string exec_id);
+  boost::asio::awaitable<Result<void>> resize_exec(std::string exec_id, int height, int width);
+  boost::asio::awaitable<Result<ExecInspect>> inspect_exec(std::string exec_id);
 
   // Networks
-  boost::asio::awaitable<Result<CreatedId>> create_network(const NetworkCreate& network);
-  boost::asio::awaitable<Result<NetworkInspect>> inspect_network(const std::string& id);
-  boost::asio::awaitable<Result<std::vector<NetworkInspect>>> list_networks(const Filters& f);
-  boost::asio::awaitable<Result<void>> remove_network(const std::string& id);
-  boost::asio::awaitable<Result<void>> connect_network(const std::string& network,
-                                                       const std::string& container,
-                                                       const NetworkEndpoint& endpoint);
-  boost::asio::awaitable<Result<void>> disconnect_network(const std::string& network,
-                                                          const std::string& container, bool force);
+  boost::asio::awaitable<Result<CreatedId>> create_network(NetworkCreate network);
+  boost::asio::awaitable<Result<NetworkInspect>> inspect_network(std::string id);
+  boost::asio::awaitable<Result<std::vector<NetworkInspect>>> list_networks(Filters f);
+  boost::asio::awaitable<Result<void>> remove_network(std::string id);
+  boost::asio::awaitable<Result<void>> connect_network(std::string network, std::string container,
+                                                       NetworkEndpoint endpoint);
+  boost::asio::awaitable<Result<void>> disconnect_network(std::string network,
+                                                          std::string container, bool force);
 
   // Volumes
-  boost::asio::awaitable<Result<VolumeInspect>> create_volume(const VolumeCreate& volume);
-  boost::asio::awaitable<Result<VolumeInspect>> inspect_volume(const std::string& name);
-  boost::asio::awaitable<Result<std::vector<VolumeInspect>>> list_volumes(const Filters& f);
-  boost::asio::awaitable<Result<void>> remove_volume(const std::string& name, bool force);
+  boost::asio::awaitable<Result<VolumeInspect>> create_volume(VolumeCreate volume);
+  boost::asio::awaitable<Result<VolumeInspect>> inspect_volume(std::string name);
+  boost::asio::awaitable<Result<std::vector<VolumeInspect>>> list_volumes(Filters f);
+  boost::asio::awaitable<Result<void>> remove_volume(std::string name, bool force);
 
   // Images
-  boost::asio::awaitable<Result<ImageInspect>> inspect_image(const std::string& name);
-  boost::asio::awaitable<Result<std::vector<ImageSummary>>> list_images(const Filters& f);
-  boost::asio::awaitable<Result<void>> remove_image(const std::string& name, bool force);
-  boost::asio::awaitable<Result<void>> tag_image(const std::string& source, const std::string& repo,
-                                                 const std::string& tag);
+  boost::asio::awaitable<Result<ImageInspect>> inspect_image(std::string name);
+  boost::asio::awaitable<Result<std::vector<ImageSummary>>> list_images(Filters f);
+  boost::asio::awaitable<Result<void>> remove_image(std::string name, bool force);
+  boost::asio::awaitable<Result<void>> tag_image(std::string source, std::string repo,
+                                                 std::string tag);
   /// Pulls `reference`; an error inside the progress stream is returned as an error with the
   /// engine's message.
-  boost::asio::awaitable<Result<void>> pull_image(const std::string& reference,
+  boost::asio::awaitable<Result<void>> pull_image(std::string reference,
                                                   ProgressCallback on_progress = {});
   /// Builds with the classic builder from a tar of the context (honouring .dockerignore).
-  boost::asio::awaitable<Result<BuildResult>> build_image(const BuildOptions& options,
+  boost::asio::awaitable<Result<BuildResult>> build_image(BuildOptions options,
                                                           ProgressCallback on_progress = {});
 
   const ClientOptions& options() const { return options_; }
@@ -283,6 +289,8 @@ private:
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
     bool long_call = false;
+    /// At least this long, whatever the kind of call (a stop that may take its timeout).
+    std::chrono::milliseconds min_deadline{0};
   };
 
   boost::asio::awaitable<Result<HttpResponse>> call(Call call);
@@ -293,7 +301,7 @@ private:
   boost::asio::awaitable<Result<T>> call_decoded(Call request,
                                                  Result<T> (*decode)(std::string_view));
   boost::asio::awaitable<Result<std::unique_ptr<HttpStream>>> open(Call call, bool upgrade);
-  boost::asio::awaitable<Result<bool>> container_tty(const std::string& id);
+  boost::asio::awaitable<Result<bool>> container_tty(std::string id);
   boost::asio::awaitable<Result<void>>
   consume_progress(HttpStream& stream, const ProgressCallback& on_progress, std::string* image_id);
   HttpRequest make_request(const Call& call, ApiVersion version) const;

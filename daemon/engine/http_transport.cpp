@@ -42,6 +42,8 @@ using Socket = Stream::socket_type;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kReadBufferBytes = 64 * 1024;
+/// How long to wait for the answer of an engine that stopped reading a streamed request body.
+constexpr std::chrono::seconds kRejectionGrace{5};
 
 struct HttpTransport::Connection {
   explicit Connection(const asio::any_io_executor& executor) : stream(executor) {
@@ -352,27 +354,34 @@ bool closed_by_peer(Stream& stream, const beast::flat_buffer& buffer) {
   return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
 }
 
+void close_socket(HttpStream::Impl& s) {
+  if (s.socket) {
+    error_code ignored;
+    s.socket->shutdown(Socket::shutdown_both, ignored);
+    s.socket->close(ignored);
+  }
+}
+
 } // namespace
 
 // ---- HttpStream -------------------------------------------------------------------------------
 
-HttpStream::HttpStream(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HttpStream::HttpStream(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpStream::~HttpStream() {
   close();
 }
 
 void HttpStream::close() {
-  if (impl_ && impl_->socket) {
-    error_code ignored;
-    impl_->socket->shutdown(Socket::shutdown_both, ignored);
-    impl_->socket->close(ignored);
+  if (impl_) {
+    close_socket(*impl_);
   }
 }
 
 asio::awaitable<Result<std::optional<std::string>>>
 HttpStream::read(std::chrono::milliseconds idle_timeout) {
-  Impl& s = *impl_;
+  const std::shared_ptr<Impl> self = impl_; // keeps the state alive if the stream is destroyed
+  Impl& s = *self;
   if (s.ended) {
     co_return std::optional<std::string>{};
   }
@@ -422,6 +431,9 @@ HttpStream::read(std::chrono::milliseconds idle_timeout) {
     auto space = s.buffer.prepare(kReadChunk);
     auto result = co_await with_timeout(s.socket->async_read_some(space, kNoThrow), idle_timeout);
     if (!result) {
+      // Bytes may have arrived as the timer fired; the stream cannot be trusted after this.
+      s.ended = true;
+      close_socket(s);
       co_return Error(ErrorCode::Timeout, s.what + ": nothing from the engine for " +
                                               std::to_string(idle_timeout.count()) + " ms");
     }
@@ -449,6 +461,7 @@ HttpStream::read(std::chrono::milliseconds idle_timeout) {
 
 asio::awaitable<Result<std::string>> HttpStream::read_all(std::size_t max_bytes,
                                                           std::chrono::milliseconds idle_timeout) {
+  const std::string what = impl_->what;
   std::string all;
   for (;;) {
     auto piece = co_await read(idle_timeout);
@@ -459,8 +472,8 @@ asio::awaitable<Result<std::string>> HttpStream::read_all(std::size_t max_bytes,
       co_return all;
     }
     if (all.size() + (*piece)->size() > max_bytes) {
-      co_return Error(ErrorCode::Internal, impl_->what + ": response body exceeds " +
-                                               std::to_string(max_bytes) + " bytes");
+      co_return Error(ErrorCode::Internal,
+                      what + ": response body exceeds " + std::to_string(max_bytes) + " bytes");
     }
     all += **piece;
   }
@@ -468,14 +481,15 @@ asio::awaitable<Result<std::string>> HttpStream::read_all(std::size_t max_bytes,
 
 asio::awaitable<Result<void>> HttpStream::write(std::string_view bytes,
                                                 std::chrono::milliseconds timeout) {
-  Impl& s = *impl_;
   if (!upgraded_) {
-    co_return Error(ErrorCode::Internal, s.what + ": write on a stream that was not upgraded");
+    co_return Error(ErrorCode::Internal, impl_->what + ": write on a stream that was not upgraded");
   }
+  const std::shared_ptr<Impl> self = impl_;
+  Impl& s = *self;
   auto result =
       co_await with_timeout(asio::async_write(*s.socket, asio::buffer(bytes), kNoThrow), timeout);
   if (!result) {
-    close();
+    close_socket(s);
     co_return Error(ErrorCode::Timeout, s.what + ": the engine took no input for " +
                                             std::to_string(timeout.count()) + " ms");
   }
@@ -577,7 +591,7 @@ asio::awaitable<Result<std::unique_ptr<HttpStream>>> HttpTransport::open_stream(
 asio::awaitable<Result<std::unique_ptr<HttpStream>>> HttpTransport::open(const HttpRequest& request,
                                                                          bool upgrade) {
   const Clock::time_point deadline = Clock::now() + request.deadline;
-  auto impl = std::make_unique<HttpStream::Impl>(executor_);
+  auto impl = std::make_shared<HttpStream::Impl>(executor_);
   impl->what = describe(request);
   impl->where = address_.describe();
 
@@ -585,17 +599,32 @@ asio::awaitable<Result<std::unique_ptr<HttpStream>>> HttpTransport::open(const H
     co_return to_error(request, impl->where, ec);
   }
   auto written = co_await write_request(impl->stream, request, upgrade, deadline, impl->where);
+  std::optional<Error> write_failure;
   if (!written) {
-    co_return std::move(written).error();
+    // An engine that refuses a streamed request early (a build with a bad tag) answers and
+    // closes while the body is still going out: its answer beats "broken pipe".
+    if (!request.body_source || written.error().code() != ErrorCode::EngineUnavailable) {
+      co_return std::move(written).error();
+    }
+    write_failure = std::move(written).error();
   }
   impl->parser.header_limit(kMaxHeaderBytes);
   impl->parser.body_limit(boost::none);
   impl->parser.eager(true);
-  impl->stream.expires_at(deadline);
+  if (write_failure) {
+    impl->stream.expires_after(kRejectionGrace);
+  } else if (request.body_source) {
+    impl->stream.expires_after(request.deadline); // the upload may have taken longer than that
+  } else {
+    impl->stream.expires_at(deadline);
+  }
   auto [ec, n] =
       co_await http::async_read_header(impl->stream, impl->buffer, impl->parser, kNoThrow);
   (void)n;
   if (ec) {
+    if (write_failure) {
+      co_return std::move(*write_failure);
+    }
     co_return to_error(request, impl->where, ec);
   }
   impl->stream.expires_never();

@@ -50,6 +50,8 @@ struct HttpResponse {
 /// A response whose body is read as it arrives (logs, events, pull progress) on a connection of
 /// its own, or, after `101 UPGRADED`, the raw two-way byte stream of attach and exec. Closing it
 /// (or destroying it) drops the connection; a pending read then fails with Internal "cancelled".
+/// A read that times out ends the stream (bytes may have been in flight). Arguments (`bytes`)
+/// must outlive the awaitable: co_await it at once.
 class HttpStream {
 public:
   /// Largest piece one read() returns.
@@ -65,7 +67,8 @@ public:
   bool upgraded() const { return upgraded_; }
 
   /// The next piece of the body (de-chunked), or nullopt at its end. Timeout when no byte
-  /// arrives within `idle_timeout`; EngineUnavailable when the connection drops mid-body.
+  /// arrives within `idle_timeout` (zero: wait forever); EngineUnavailable when the connection
+  /// drops mid-body.
   boost::asio::awaitable<Result<std::optional<std::string>>>
   read(std::chrono::milliseconds idle_timeout);
 
@@ -81,12 +84,14 @@ public:
   /// Drops the connection; safe to call while a read is pending.
   void close();
 
+  struct Impl; // the connection and parser state, opaque outside http_transport.cpp
+
 private:
   friend class HttpTransport;
-  struct Impl;
-  explicit HttpStream(std::unique_ptr<Impl> impl);
+  explicit HttpStream(std::shared_ptr<Impl> impl);
 
-  std::unique_ptr<Impl> impl_;
+  // Shared with the frames of pending reads and writes, which may resume after the stream is gone.
+  std::shared_ptr<Impl> impl_;
   int status_ = 0;
   HttpHeaders headers_;
   bool upgraded_ = false;

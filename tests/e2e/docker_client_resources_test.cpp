@@ -164,15 +164,17 @@ TEST_F(ClientImages, PullFromAnUnreachableRegistryReturnsTheEngineMessage) {
 
 TEST_F(ClientImages, BuildHonoursDockerignoreArgsLabelsAndTarget) {
   ContextDir context;
-  context.write("Dockerfile", "FROM " + std::string(kTestImage) +
-                                  " AS base\n"
-                                  "ARG GREETING\n"
-                                  "COPY . /ctx\n"
-                                  "RUN test ! -e /ctx/secret.env && test ! -e /ctx/logs/a.log\n"
-                                  "RUN test -e /ctx/logs/keep.log && test -e /ctx/app.txt\n"
-                                  "RUN echo \"$GREETING\" > /greeting\n"
-                                  "FROM base AS final\n"
-                                  "RUN false\n");
+  context.write("Dockerfile",
+                "FROM " + std::string(kTestImage) +
+                    " AS base\n"
+                    "ARG GREETING\n"
+                    "COPY . /ctx\n"
+                    "RUN test ! -e /ctx/secret.env && test ! -e /ctx/logs/a.log\n"
+                    "RUN test -e /ctx/logs/keep.log && test -e /ctx/app.txt\n"
+                    "RUN echo \"$GREETING\" > /greeting\n"
+                    "RUN grep -q 'db.local' /etc/hosts && grep -q 'cache.local' /etc/hosts\n"
+                    "FROM base AS final\n"
+                    "RUN false\n");
   context.write(".dockerignore", "*.env\nlogs/\n!logs/keep.log\n");
   context.write("secret.env", "TOKEN=1\n");
   context.write("app.txt", "app\n");
@@ -181,12 +183,14 @@ TEST_F(ClientImages, BuildHonoursDockerignoreArgsLabelsAndTarget) {
   const std::string tag = "aic-test/" + project_ + ":built";
 
   std::string output;
-  auto built = run(client_->build_image({.context_dir = context.path(),
-                                         .tags = {tag},
-                                         .target = "base",
-                                         .build_args = {{"GREETING", "hello"}},
-                                         .labels = project_labels()},
-                                        [&](const ProgressMessage& m) { output += m.stream; }));
+  auto built =
+      run(client_->build_image({.context_dir = context.path(),
+                                .tags = {tag},
+                                .target = "base",
+                                .build_args = {{"GREETING", "hello"}},
+                                .labels = project_labels(),
+                                .extra_hosts = {"db.local:10.0.0.5", "cache.local:10.0.0.6"}},
+                               [&](const ProgressMessage& m) { output += m.stream; }));
   ASSERT_TRUE(built) << built.error().describe() << "\n" << output;
   EXPECT_EQ(built->image_id.rfind("sha256:", 0), 0u) << built->image_id;
   auto image = run(client_->inspect_image(tag));
@@ -228,6 +232,12 @@ TEST_F(ClientImages, BuildTakesADockerfileFromOutsideTheContext) {
                                          .labels = project_labels()},
                                         nullptr));
   ASSERT_TRUE(built) << built.error().describe();
+  // Relative to the context and leaving it, as a compose file's `dockerfile: ../x` does.
+  const std::string relative =
+      "../" + fs::path(elsewhere.path()).filename().string() + "/build.Dockerfile";
+  auto again = run(client_->build_image(
+      {.context_dir = context.path(), .dockerfile = relative, .tags = {tag}}, nullptr));
+  ASSERT_TRUE(again) << again.error().describe();
   ASSERT_TRUE(run(client_->remove_image(tag, true)));
 }
 

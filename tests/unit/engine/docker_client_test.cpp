@@ -572,8 +572,8 @@ TEST(DockerClientFake, EventStreamReconnectsFromTheLastEventWithoutLossOrRepeats
   constexpr std::int64_t t3 = 1'700'000'002'500'000'000;
   EventEngine engine({
       {event_json("create", "c1", t1), event_json("start", "c1", t2)},
-      // As the engine does, `since` replays the events of that very nanosecond.
-      {event_json("start", "c1", t2), event_json("die", "c1", t3)},
+      // The reconnect asks from a second before the newest event; the engine replays both.
+      {event_json("create", "c1", t1), event_json("start", "c1", t2), event_json("die", "c1", t3)},
   });
   Session session(fixed_version(engine.address()));
   EventFilter filter;
@@ -587,7 +587,23 @@ TEST(DockerClientFake, EventStreamReconnectsFromTheLastEventWithoutLossOrRepeats
   const auto lines = engine.lines();
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(query_param(lines[0], "since"), "1700000000.000000000");
-  EXPECT_EQ(query_param(lines[1], "since"), "1700000001.000000042");
+  EXPECT_EQ(query_param(lines[1], "since"), "1700000000.000000042");
+  events->close();
+}
+
+TEST(DockerClientFake, EventStreamDeliversLiveEventsThatArriveOutOfTimeOrder) {
+  // The engine stamps an event before publishing it, so concurrent operations can arrive with
+  // an older time than the event before them; none may be dropped.
+  constexpr std::int64_t t1 = 1'700'000'001'000'000'000;
+  constexpr std::int64_t t0 = 1'700'000'000'990'000'000;
+  EventEngine engine({{event_json("start", "c1", t1), event_json("kill", "c2", t0)}});
+  Session session(fixed_version(engine.address()));
+  EventFilter filter;
+  filter.since_ns = kSubscribedNs;
+  auto events = session.client().events(filter);
+  EXPECT_EQ(next_events(session, *events, 2),
+            (std::vector<std::string>{"container start c1 {name=web-1} @1700000001000000000",
+                                      "container kill c2 {name=web-1} @1700000000990000000"}));
   events->close();
 }
 

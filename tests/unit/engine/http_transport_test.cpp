@@ -1,10 +1,13 @@
 #include "engine/http_transport.hpp"
 #include "fake_engine.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
 #include <gtest/gtest.h>
 #include <optional>
@@ -476,6 +479,106 @@ TEST(HttpStream, CloseCancelsAPendingRead) {
   ASSERT_TRUE(error);
   EXPECT_EQ(error->code(), ErrorCode::Internal);
   EXPECT_NE(error->message().find("cancelled"), std::string::npos) << error->message();
+}
+
+TEST(HttpStream, SlowUploadGetsAFreshDeadlineForTheAnswer) {
+  // Each chunk and the answer get their own window: an upload longer than the deadline is fine.
+  FakeEngine engine([](ServerConnection& c) -> asio::awaitable<void> {
+    if (co_await c.read_until("\r\n0\r\n\r\n")) {
+      co_await c.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK");
+    }
+    c.close();
+  });
+  int sent = 0;
+  std::optional<Error> error;
+  std::string body;
+  run_coroutine(engine.path(), [&](HttpTransport& t) -> asio::awaitable<void> {
+    HttpRequest request = get("/v1.41/build");
+    request.method = "POST";
+    request.deadline = std::chrono::milliseconds(250);
+    request.body_source = [&]() -> asio::awaitable<Result<std::optional<std::string>>> {
+      if (sent == 4) {
+        co_return std::optional<std::string>{};
+      }
+      asio::steady_timer pause(co_await asio::this_coro::executor, std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      ++sent;
+      co_return std::optional<std::string>("part");
+    };
+    auto stream = co_await t.open_stream(request);
+    if (!stream) {
+      error = stream.error();
+      co_return;
+    }
+    auto all = co_await (*stream)->read_all(64, std::chrono::milliseconds(1000));
+    if (all) {
+      body = *all;
+    }
+  });
+  EXPECT_FALSE(error) << error->describe();
+  EXPECT_EQ(body, "OK");
+}
+
+TEST(HttpStream, EngineAnswerToAnUploadItStoppedReadingBeatsTheBrokenPipe) {
+  FakeEngine engine([](ServerConnection& c) -> asio::awaitable<void> {
+    co_await c.read_until("\r\n\r\n");
+    co_await c.write("HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"
+                     "Content-Length: 37\r\n\r\n{\"message\":\"invalid reference format\"}");
+    c.close();
+  });
+  std::optional<int> status;
+  std::optional<Error> error;
+  run_coroutine(engine.path(), [&](HttpTransport& t) -> asio::awaitable<void> {
+    HttpRequest request = get("/v1.41/build?t=Bad");
+    request.method = "POST";
+    const std::string big(1 << 20, 'x');
+    int left = 64; // 64 MiB: far more than the socket buffers hold
+    request.body_source = [&]() -> asio::awaitable<Result<std::optional<std::string>>> {
+      if (left-- == 0) {
+        co_return std::optional<std::string>{};
+      }
+      co_return std::optional<std::string>(big);
+    };
+    auto stream = co_await t.open_stream(request);
+    if (stream) {
+      status = (*stream)->status();
+    } else {
+      error = stream.error();
+    }
+  });
+  EXPECT_FALSE(error) << error->describe();
+  EXPECT_EQ(status, 400);
+}
+
+TEST(HttpStream, DestroyingAStreamWithAReadPendingCancelsTheRead) {
+  FakeEngine engine([](ServerConnection& c) -> asio::awaitable<void> {
+    co_await c.read_request();
+    co_await c.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+    co_await c.stall();
+  });
+  std::optional<Error> error;
+  asio::io_context io;
+  HttpTransport transport(io.get_executor(), unix_address(engine.path()));
+  std::unique_ptr<HttpStream> stream;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto opened = co_await transport.open_stream(get("/v1.41/events"));
+        if (!opened) {
+          co_return;
+        }
+        stream = std::move(*opened);
+        asio::steady_timer later(io, std::chrono::milliseconds(50));
+        later.async_wait([&](error_code) { stream.reset(); });
+        auto piece = co_await stream->read(std::chrono::milliseconds(5000));
+        if (!piece) {
+          error = piece.error();
+        }
+      },
+      asio::detached);
+  io.run();
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code(), ErrorCode::Internal);
 }
 
 } // namespace
