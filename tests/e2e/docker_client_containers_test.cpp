@@ -11,6 +11,7 @@ using namespace aic::engine;
 using std::chrono::milliseconds;
 
 class ClientSystem : public ClientTest {};
+
 class ClientContainers : public ClientTest {};
 class ClientExec : public ClientTest {};
 
@@ -282,7 +283,8 @@ TEST_F(ClientContainers, AttachCarriesInputAndOutput) {
 }
 
 TEST_F(ClientContainers, AttachedTtyContainerCanBeResized) {
-  const std::string id = create({.cmd = std::vector<std::string>{"sh", "-c", "sleep 1; stty size"},
+  // The size is read after the resize has had two seconds to land.
+  const std::string id = create({.cmd = std::vector<std::string>{"sh", "-c", "sleep 2; stty size"},
                                  .tty = true,
                                  .attach_stdout = true,
                                  .attach_stderr = true});
@@ -342,7 +344,7 @@ TEST_F(ClientExec, ExecWithoutTtySeparatesStreamsAndReportsTheExitCode) {
 TEST_F(ClientExec, ExecWithTtyGivesARawTerminalThatCanBeResized) {
   const std::string id = create({.cmd = std::vector<std::string>{"sleep", "300"}});
   ASSERT_TRUE(run(client_->start_container(id)));
-  auto exec = run(client_->create_exec(id, {.cmd = {"sh", "-c", "sleep 1; stty size"},
+  auto exec = run(client_->create_exec(id, {.cmd = {"sh", "-c", "sleep 2; stty size"},
                                             .tty = true,
                                             .attach_stdout = true,
                                             .attach_stderr = true}));
