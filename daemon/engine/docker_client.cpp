@@ -188,9 +188,7 @@ asio::awaitable<Result<void>> EventStream::connect() {
   }
   Query query;
   query.add("since", unix_nanos(std::max(start_ns_, last_time_ns_ - kReplayWindow.count())));
-  if (!filters.empty()) {
-    query.add("filters", encode_filters(filters));
-  }
+  query.add_filters(filters);
   DockerClient::Call call("GET", "/events" + query.str());
   auto opened = co_await client_.open(std::move(call), false);
   if (!opened) {
@@ -518,9 +516,7 @@ asio::awaitable<Result<std::vector<ContainerSummary>>>
 DockerClient::list_containers(ContainerListOptions options) {
   Query query;
   query.add_bool("all", options.all);
-  if (!options.filters.empty()) {
-    query.add("filters", encode_filters(options.filters));
-  }
+  query.add_filters(options.filters);
   Call request("GET", "/containers/json" + query.str());
   co_return co_await call_decoded(std::move(request), decode_container_list);
 }
@@ -693,9 +689,7 @@ asio::awaitable<Result<NetworkInspect>> DockerClient::inspect_network(std::strin
 
 asio::awaitable<Result<std::vector<NetworkInspect>>> DockerClient::list_networks(Filters filters) {
   Query query;
-  if (!filters.empty()) {
-    query.add("filters", encode_filters(filters));
-  }
+  query.add_filters(filters);
   Call request("GET", "/networks" + query.str());
   co_return co_await call_decoded(std::move(request), decode_network_list);
 }
@@ -734,9 +728,7 @@ asio::awaitable<Result<VolumeInspect>> DockerClient::inspect_volume(std::string 
 
 asio::awaitable<Result<std::vector<VolumeInspect>>> DockerClient::list_volumes(Filters filters) {
   Query query;
-  if (!filters.empty()) {
-    query.add("filters", encode_filters(filters));
-  }
+  query.add_filters(filters);
   Call request("GET", "/volumes" + query.str());
   co_return co_await call_decoded(std::move(request), decode_volume_list);
 }
@@ -763,9 +755,7 @@ asio::awaitable<Result<ImageInspect>> DockerClient::inspect_image(std::string na
 
 asio::awaitable<Result<std::vector<ImageSummary>>> DockerClient::list_images(Filters filters) {
   Query query;
-  if (!filters.empty()) {
-    query.add("filters", encode_filters(filters));
-  }
+  query.add_filters(filters);
   Call request("GET", "/images/json" + query.str());
   co_return co_await call_decoded(std::move(request), decode_image_list);
 }

@@ -1,5 +1,7 @@
 #include "engine/dockerignore.hpp"
 
+#include "engine/text.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -48,20 +50,6 @@ Char decode(std::string_view s, std::size_t i) {
     return invalid;
   }
   return {cp, len};
-}
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-std::string_view trim_space(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && is_space(s.back())) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 // Go's path.Clean: collapse "//", drop ".", resolve ".." lexically; "" becomes ".".

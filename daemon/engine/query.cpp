@@ -45,6 +45,13 @@ Query& Query::add_if(std::string_view key, std::string_view value) {
   return *this;
 }
 
+Query& Query::add_filters(const std::map<std::string, std::vector<std::string>>& filters) {
+  if (!filters.empty()) {
+    add("filters", encode_filters(filters));
+  }
+  return *this;
+}
+
 std::string Query::str() const {
   std::string out;
   for (const auto& [key, value] : pairs_) {

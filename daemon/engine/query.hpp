@@ -23,6 +23,8 @@ public:
   Query& add_bool(std::string_view key, bool value);
   /// Adds the pair only when `value` is non-empty.
   Query& add_if(std::string_view key, std::string_view value);
+  /// Adds `filters=<encode_filters(filters)>` unless `filters` is empty.
+  Query& add_filters(const std::map<std::string, std::vector<std::string>>& filters);
 
   /// "" when nothing was added, otherwise "?" and the pairs.
   std::string str() const;

@@ -105,5 +105,11 @@ TEST(EncodeFilters, IsUrlEncodedWhenAddedToAQuery) {
   EXPECT_EQ(query, "?filters=%7B%22label%22%3A%5B%22a%3Db%22%5D%7D");
 }
 
+TEST(Query, AddsFiltersOnlyWhenThereAreSome) {
+  EXPECT_EQ(Query().add_filters({}).str(), "");
+  EXPECT_EQ(Query().add("all", "1").add_filters({{"label", {"a=b"}}}).str(),
+            "?all=1&filters=%7B%22label%22%3A%5B%22a%3Db%22%5D%7D");
+}
+
 } // namespace
 } // namespace aic::engine
