@@ -6,14 +6,9 @@
 #include "engine/wire.hpp"
 
 #include <algorithm>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <iomanip>
 #include <nlohmann/json.hpp>
-#include <random>
-#include <sstream>
 
 namespace aic::engine {
 
@@ -22,32 +17,15 @@ using std::chrono::milliseconds;
 
 namespace {
 
-/// Events can be hours apart; an event stream has no idle timeout of its own.
-constexpr milliseconds kNoIdleTimeout{0};
+/// How long an error answer on a stream may take to arrive whole.
 constexpr milliseconds kErrorBodyIdle{5'000};
 constexpr std::size_t kMaxErrorBody = 64 * 1024;
-constexpr milliseconds kFirstReconnectDelay{100};
-constexpr milliseconds kMaxReconnectDelay{5'000};
 /// A stop or restart may take its whole timeout before the engine answers.
 constexpr std::chrono::seconds kStopSlack{30};
 constexpr ApiVersion kStopSignalApi{1, 42};
-/// A reconnect asks for events from this long before the newest one delivered, to catch events
-/// the engine published late (out of time order) before the connection dropped.
-constexpr std::chrono::nanoseconds kReplayWindow = std::chrono::seconds(1);
 
 std::string escape_path(std::string id) {
   return url_encode(id);
-}
-
-/// "1700000000.123456789", the form the engine reads in `since`.
-std::string unix_nanos(std::int64_t ns) {
-  std::ostringstream out;
-  out << ns / 1'000'000'000 << '.' << std::setw(9) << std::setfill('0') << ns % 1'000'000'000;
-  return out.str();
-}
-
-std::string event_key(const EngineEvent& e) {
-  return std::to_string(e.time_ns) + '|' + e.type + '|' + e.action + '|' + e.actor_id;
 }
 
 std::string build_args_json(const std::map<std::string, std::optional<std::string>>& args) {
@@ -89,190 +67,6 @@ Error engine_error(int status, std::string_view body) {
     break;
   }
   return Error(code, std::move(message));
-}
-
-// ---- ContainerStream --------------------------------------------------------------------------
-
-ContainerStream::ContainerStream(std::unique_ptr<HttpStream> http, bool tty)
-    : http_(std::move(http)), tty_(tty) {}
-
-asio::awaitable<Result<std::optional<std::vector<OutputChunk>>>>
-ContainerStream::read(milliseconds idle_timeout) {
-  for (;;) {
-    auto piece = co_await http_->read(idle_timeout);
-    if (!piece) {
-      co_return std::move(piece).error();
-    }
-    if (!piece->has_value()) {
-      if (!tty_ && demuxer_.mid_frame()) {
-        co_return Error(ErrorCode::EngineUnavailable,
-                        "malformed multiplexed stream: the stream ended inside a frame");
-      }
-      co_return std::optional<std::vector<OutputChunk>>{};
-    }
-    std::vector<OutputChunk> chunks;
-    if (tty_) {
-      OutputChunk chunk;
-      chunk.data = std::move(**piece);
-      chunks.push_back(std::move(chunk));
-    } else if (auto fed = demuxer_.feed(**piece, chunks); !fed) {
-      co_return std::move(fed).error();
-    }
-    if (!chunks.empty()) {
-      co_return std::optional<std::vector<OutputChunk>>(std::move(chunks));
-    }
-  }
-}
-
-asio::awaitable<Result<void>> ContainerStream::write(std::string_view bytes, milliseconds timeout) {
-  co_return co_await http_->write(bytes, timeout);
-}
-
-Result<void> ContainerStream::close_input() {
-  return http_->shutdown_write();
-}
-
-void ContainerStream::close() {
-  http_->close();
-}
-
-// ---- EventStream ------------------------------------------------------------------------------
-
-EventStream::EventStream(DockerClient& client, EventFilter filter)
-    : client_(client), filter_(std::move(filter)), last_time_ns_(filter_.since_ns) {
-  if (last_time_ns_ == 0) {
-    // "From now" means from the moment the caller subscribed, not from the first next(): events
-    // of what the caller does in between are delivered, and a reconnect replays from here.
-    last_time_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
-  }
-  start_ns_ = last_time_ns_;
-}
-
-void EventStream::close() {
-  closed_ = true;
-  if (http_) {
-    http_->close();
-  }
-  if (backoff_ != nullptr) {
-    backoff_->cancel();
-  }
-}
-
-bool EventStream::remember(const EngineEvent& event) {
-  std::string key = event_key(event);
-  if (recent_set_.count(key) != 0) {
-    return false;
-  }
-  recent_.push_back(key);
-  recent_set_.insert(std::move(key));
-  if (recent_.size() > kRememberedEvents) {
-    recent_set_.erase(recent_.front());
-    recent_.pop_front();
-  }
-  last_time_ns_ = std::max(last_time_ns_, event.time_ns);
-  return true;
-}
-
-asio::awaitable<Result<void>> EventStream::connect() {
-  Filters filters;
-  if (!filter_.types.empty()) {
-    filters["type"] = filter_.types;
-  }
-  if (!filter_.labels.empty()) {
-    filters["label"] = filter_.labels;
-  }
-  if (!filter_.events.empty()) {
-    filters["event"] = filter_.events;
-  }
-  Query query;
-  query.add("since", unix_nanos(std::max(start_ns_, last_time_ns_ - kReplayWindow.count())));
-  query.add_filters(filters);
-  DockerClient::Call call("GET", "/events" + query.str());
-  auto opened = co_await client_.open(std::move(call), false);
-  if (!opened) {
-    co_return std::move(opened).error();
-  }
-  http_ = std::move(*opened);
-  splitter_ = JsonObjectSplitter();
-  ++connections_;
-  co_return Result<void>{};
-}
-
-asio::awaitable<Result<EngineEvent>> EventStream::next() {
-  int failures = 0;
-  milliseconds delay = kFirstReconnectDelay;
-  std::minstd_rand jitter(
-      static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
-  for (;;) {
-    if (closed_) {
-      co_return Error(ErrorCode::Internal, "event stream closed");
-    }
-    if (!pending_.empty()) {
-      EngineEvent event = std::move(pending_.front());
-      pending_.pop_front();
-      co_return event;
-    }
-    std::optional<Error> failure;
-    if (!http_) {
-      auto connected = co_await connect();
-      if (!connected) {
-        failure = std::move(connected).error();
-      } else if (closed_) {
-        http_->close();
-        co_return Error(ErrorCode::Internal, "event stream closed");
-      }
-    }
-    if (!failure) {
-      auto piece = co_await http_->read(kNoIdleTimeout);
-      if (piece && piece->has_value()) {
-        std::vector<std::string> objects;
-        if (auto fed = splitter_.feed(**piece, objects); !fed) {
-          failure = std::move(fed).error();
-        }
-        for (const auto& text : objects) {
-          auto event = decode_engine_event(text);
-          if (!event) {
-            failure = std::move(event).error();
-            break;
-          }
-          // A reconnect replays a window of events; skip the ones already delivered. Live
-          // events are never filtered by time: the engine may publish them slightly out of
-          // order.
-          if (!remember(*event)) {
-            continue;
-          }
-          pending_.push_back(std::move(*event));
-        }
-        if (!failure) {
-          failures = 0;
-          delay = kFirstReconnectDelay;
-          continue;
-        }
-      } else if (piece) {
-        failure = Error(ErrorCode::EngineUnavailable, "the engine ended the event stream");
-      } else {
-        failure = std::move(piece).error();
-      }
-    }
-    if (closed_) {
-      co_return Error(ErrorCode::Internal, "event stream closed");
-    }
-    // Drop the connection and come back after a jittered, capped backoff.
-    http_.reset();
-    if (++failures > client_.options().max_event_reconnects) {
-      co_return std::move(*failure).with_context("following engine events");
-    }
-    const auto jittered = milliseconds(
-        delay.count() / 2 +
-        static_cast<std::int64_t>(jitter() % static_cast<unsigned>(delay.count() / 2 + 1)));
-    asio::steady_timer timer(co_await asio::this_coro::executor, jittered);
-    backoff_ = &timer; // close() cancels the wait
-    co_await timer.async_wait(boost::asio::as_tuple(asio::use_awaitable));
-    backoff_ = nullptr;
-    delay = std::min(delay * 2, kMaxReconnectDelay);
-  }
 }
 
 // ---- DockerClient: plumbing -------------------------------------------------------------------

@@ -8,13 +8,13 @@
 
 #include "core/result.hpp"
 #include "engine/api_version.hpp"
+#include "engine/container_stream.hpp"
 #include "engine/container_types.hpp"
 #include "engine/docker_host.hpp"
+#include "engine/event_stream.hpp"
 #include "engine/exec_types.hpp"
 #include "engine/http_transport.hpp"
 #include "engine/image_types.hpp"
-#include "engine/json_stream.hpp"
-#include "engine/multiplex.hpp"
 #include "engine/network_types.hpp"
 #include "engine/registry_auth.hpp"
 #include "engine/system_types.hpp"
@@ -22,15 +22,12 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -86,15 +83,6 @@ struct AttachOptions {
   std::optional<bool> tty; ///< nullopt: asked from the engine
 };
 
-struct EventFilter {
-  std::vector<std::string> types;  ///< container, network, volume, image, ...
-  std::vector<std::string> labels; ///< "com.docker.compose.project=demo"
-  std::vector<std::string> events; ///< actions: start, die, health_status, ...
-  /// Replay events from this moment (nanoseconds since the epoch); 0 = from the moment
-  /// DockerClient::events() was called, so the stream may be read after acting.
-  std::int64_t since_ns = 0;
-};
-
 struct BuildOptions {
   std::string context_dir; ///< absolute
   /// Relative to the context, or absolute (a Dockerfile outside the context is sent inside the
@@ -118,71 +106,6 @@ struct BuildResult {
 
 /// Called for every message of a pull or build stream, errors included.
 using ProgressCallback = std::function<void(const ProgressMessage&)>;
-
-/// Output of a container (logs) or a hijacked session (attach, exec start), demultiplexed
-/// unless the container has a TTY; sessions can also take input. close() makes a pending read()
-/// return; destroy the stream only after that.
-class ContainerStream {
-public:
-  ContainerStream(std::unique_ptr<HttpStream> http, bool tty);
-
-  /// The next output chunks, or nullopt at the end. `idle_timeout` zero waits forever.
-  /// A stream that ends inside a frame is EngineUnavailable.
-  boost::asio::awaitable<Result<std::optional<std::vector<OutputChunk>>>>
-  read(std::chrono::milliseconds idle_timeout = std::chrono::milliseconds(0));
-  /// Sessions only: sends input to the process.
-  boost::asio::awaitable<Result<void>>
-  write(std::string_view bytes, std::chrono::milliseconds timeout = std::chrono::seconds(30));
-  /// Sessions only: end of input (the process reads EOF).
-  Result<void> close_input();
-  void close();
-  bool tty() const { return tty_; }
-
-private:
-  std::unique_ptr<HttpStream> http_;
-  bool tty_;
-  FrameDemuxer demuxer_;
-};
-
-class DockerClient;
-
-/// GET /events as an endless sequence: when the connection drops it reconnects (with a capped,
-/// jittered backoff) asking for events since one second before the newest it delivered, and
-/// skips those it already delivered (it remembers the last kRememberedEvents), so a short drop
-/// loses and repeats nothing. The engine itself keeps only a short history (events from before
-/// an engine restart are gone), so a caller that must not miss state changes re-lists when
-/// connections() grows, as Compose does.
-class EventStream {
-public:
-  static constexpr std::size_t kRememberedEvents = 4096;
-
-  EventStream(DockerClient& client, EventFilter filter);
-
-  /// The next event. Fails only after max_event_reconnects consecutive failed reconnects, or
-  /// when closed. close() makes a pending next() return; destroy the stream only after that.
-  boost::asio::awaitable<Result<EngineEvent>> next();
-  void close();
-  /// Connections made so far (1 + reconnects).
-  int connections() const { return connections_; }
-
-private:
-  boost::asio::awaitable<Result<void>> connect();
-  /// False when the event was delivered before (a replay); otherwise records it.
-  bool remember(const EngineEvent& event);
-
-  DockerClient& client_;
-  EventFilter filter_;
-  std::unique_ptr<HttpStream> http_;
-  JsonObjectSplitter splitter_;
-  std::deque<EngineEvent> pending_;
-  std::int64_t start_ns_ = 0;      // the subscription's start: never replay from before it
-  std::int64_t last_time_ns_ = 0;  // the newest event delivered
-  std::deque<std::string> recent_; // keys of the last kRememberedEvents events, oldest first
-  std::set<std::string> recent_set_;
-  boost::asio::steady_timer* backoff_ = nullptr; // while waiting to reconnect
-  int connections_ = 0;
-  bool closed_ = false;
-};
 
 /// See the file comment. Thread: one io_context (strand); must outlive its streams. Arguments
 /// are taken by value, so an awaitable may be stored or co_spawned before it runs.
