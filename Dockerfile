@@ -1,22 +1,59 @@
-# Builds aic and aicd on Debian 12 and ships them in a slim runtime image.
-#   docker build -t aic .
-#   docker run --rm -v "$PWD:/work" -w /work aic config
-FROM debian:12 AS build
+# aicd in a container: a builder stage compiles aic and aicd (Release), a runtime stage from the
+# same base carries them with only their shared libraries, curl for the healthcheck, and a
+# non-root user. No registry needed when BASE_IMAGE is local: scripts/package-image.sh makes
+# aic-base/debian:bookworm with debootstrap and builds this file on it.
+#
+#   docker build -t aic/aicd:dev .                       # from debian:bookworm (a registry)
+#   docker build --build-arg BASE_IMAGE=aic-base/debian:bookworm -t aic/aicd:dev .
+#
+#   install -d -m 0750 -o 990 -g 990 /run/aic-ctr          # the image's aic user owns the socket
+#   docker run -d --name aicd \
+#     -v /var/run/docker.sock:/var/run/docker.sock \
+#     --group-add "$(stat -c %g /var/run/docker.sock)" \
+#     -v /run/aic-ctr:/run/aic -v aicd-state:/var/lib/aic \
+#     aic/aicd:dev
+#   AIC_HOST=unix:///run/aic-ctr/aicd.sock aic up -d
+#
+# The docker socket's group is given at run time with --group-add; arguments after the image
+# name go to aicd (e.g. --socket-group GID, --log-level debug). See packaging/README.md.
+ARG BASE_IMAGE=debian:bookworm
+
+FROM ${BASE_IMAGE} AS build
+ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+ && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
       libboost1.81-dev libyaml-cpp-dev libcurl4-openssl-dev nlohmann-json3-dev libspdlog-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DAIC_BUILD_TESTS=OFF \
-      -DAIC_BUILD_BENCH=OFF \
- && cmake --build build
+# BUILD_JOBS limits the compile jobs (ninja's default is the CPU count + 2; each takes up to
+# about 1 GB).
+ARG BUILD_JOBS=
+RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DAIC_BUILD_TESTS=OFF -DAIC_BUILD_BENCH=OFF \
+ && cmake --build /build --target aic aicd ${BUILD_JOBS:+-j "$BUILD_JOBS"} \
+ && strip /build/bin/aic /build/bin/aicd
 
-FROM debian:12-slim
+FROM ${BASE_IMAGE}
+ARG DEBIAN_FRONTEND=noninteractive
+# What `ldd` shows the two binaries need beyond libc/libstdc++ (libcurl4 comes with curl).
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libyaml-cpp0.7 libcurl4 libspdlog1.10 ca-certificates \
+ && apt-get install -y --no-install-recommends \
+      libyaml-cpp0.7 libspdlog1.10 libfmt9 libcurl4 curl \
  && rm -rf /var/lib/apt/lists/*
-COPY --from=build /src/build/bin/aic /src/build/bin/aicd /usr/local/bin/
-ENTRYPOINT ["aic"]
+# Fixed ids, so a host can make a matching group for the socket in a bind-mounted /run/aic.
+ARG AIC_UID=990
+ARG AIC_GID=990
+RUN groupadd --system --gid "$AIC_GID" aic \
+ && useradd --system --uid "$AIC_UID" --gid aic --home-dir /var/lib/aic \
+      --shell /usr/sbin/nologin aic \
+ && install -d -o aic -g aic -m 0750 /var/lib/aic \
+ && install -d -o aic -g aic -m 0755 /run/aic
+COPY --from=build /build/bin/aic /build/bin/aicd /usr/local/bin/
+USER aic
+VOLUME ["/var/lib/aic", "/run/aic"]
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["curl", "--unix-socket", "/run/aic/aicd.sock", "-fsS", "-o", "/dev/null", \
+       "http://localhost/v1/version"]
+ENTRYPOINT ["aicd", "--socket", "/run/aic/aicd.sock", "--state-dir", "/var/lib/aic"]

@@ -1,6 +1,8 @@
 #include "cli/cli.hpp"
 
 #include "cli/commands/config_command.hpp"
+#include "cli/commands/ps_logs_command.hpp"
+#include "cli/commands/up_command.hpp"
 #include "cli/project_flags.hpp"
 
 #include <ostream>
@@ -20,11 +22,21 @@ void print_help(std::ostream& out) {
          "  -v, --version                Show the aic version\n\n"
          "Commands:\n"
          "  config      Parse, resolve and render compose files in canonical format\n"
+         "  create      Creates containers for a service\n"
+         "  down        Stop and remove containers, networks\n"
+         "  logs        View output from containers\n"
+         "  ps          List containers\n"
+         "  up          Create and start containers\n"
          "  version     Show the aic version\n\n"
          "Run 'aic COMMAND --help' for more information on a command.\n";
 }
 
 } // namespace
+
+std::atomic<bool>& interrupted() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
 
 int run(const Invocation& inv) {
   std::ostream& out = *inv.out;
@@ -65,6 +77,18 @@ int run(const Invocation& inv) {
   rest.insert(rest.end(), inv.args.begin() + static_cast<std::ptrdiff_t>(i) + 1, inv.args.end());
   if (command == "config") {
     return run_config(inv, rest);
+  }
+  if (command == "up" || command == "create") {
+    return run_up(inv, rest, command == "create");
+  }
+  if (command == "ps") {
+    return run_ps(inv, rest);
+  }
+  if (command == "logs") {
+    return run_logs(inv, rest);
+  }
+  if (command == "down") {
+    return run_down(inv, rest);
   }
   if (command == "version") {
     out << "aic version " << kVersion << "\n";

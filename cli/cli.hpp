@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <iosfwd>
 #include <map>
 #include <string>
@@ -20,9 +21,13 @@ struct Invocation {
 /// Exit codes of the aic command (docs/cli.md).
 enum class ExitCode : int {
   Ok = 0,
-  Failure = 1, ///< the operation failed (invalid project, daemon error…)
-  Usage = 2,   ///< unknown command or flag
+  Failure = 1,     ///< the operation failed (invalid project, daemon error…)
+  Usage = 2,       ///< unknown command or flag
+  Unavailable = 3, ///< aicd (or the Docker engine behind it) cannot be reached
 };
+
+/// Set by the SIGINT handler of the aic program; long commands stop when it turns true.
+std::atomic<bool>& interrupted();
 
 /// Runs the aic command line; returns the process exit code.
 int run(const Invocation& invocation);

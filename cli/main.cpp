@@ -1,12 +1,23 @@
 #include "cli/cli.hpp"
 
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <unistd.h>
 
 extern char** environ;
 
+namespace {
+void on_interrupt(int) {
+  aic::cli::interrupted() = true;
+}
+} // namespace
+
 int main(int argc, char** argv) {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, nullptr);
   aic::cli::Invocation inv;
   inv.args.assign(argv + 1, argv + argc);
   for (char** e = environ; e && *e; ++e) {

@@ -1,25 +1,274 @@
-// aicd: the aic daemon. This first version only identifies itself; the lifecycle, the REST API
-// and supervision are built on the compose loader in the issues that follow (docs/architecture.md).
-#include <iostream>
-#include <string_view>
+// aicd: the aic daemon. The composition root: flags, logging, the io_context, the engine client,
+// the project store and operations, and the REST server (docs/architecture.md).
 
-int main(int argc, char** argv) {
+#include "api/server.hpp"
+#include "api/v1_routes.hpp"
+#include "engine/docker_client.hpp"
+#include "engine/docker_host.hpp"
+#include "store/project_store.hpp"
+#include "supervisor/project_operations.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <string>
+#include <sys/stat.h>
+
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr std::string_view kVersion = "0.1.0";
+
+struct Flags {
+  std::string socket = "/run/aic/aicd.sock";
+  std::optional<std::string> socket_group;
+  std::string state_dir = "/var/lib/aic";
+  std::optional<std::string> listen;
+  std::optional<std::string> token_file;
+  std::optional<std::string> docker_host;
+  std::string log_level = "info";
+  std::optional<std::string> log_file;
+};
+
+constexpr std::string_view kHelp =
+    "Usage:  aicd [OPTIONS]\n\n"
+    "The aic daemon: runs Compose projects through the Docker engine and serves the REST API\n"
+    "that the aic command uses.\n\n"
+    "Options:\n"
+    "      --socket PATH         Unix socket to listen on (default /run/aic/aicd.sock, mode 0660)\n"
+    "      --socket-group GROUP  Group owning the socket (default: aicd's group)\n"
+    "      --state-dir DIR       Where desired project state is kept (default /var/lib/aic)\n"
+    "      --listen HOST:PORT    Also listen on TCP; every request then needs the token\n"
+    "      --token-file FILE     File holding the bearer token for --listen\n"
+    "      --docker-host URL     Docker engine address (default DOCKER_HOST or\n"
+    "                            unix:///var/run/docker.sock)\n"
+    "      --log-level LEVEL     trace, debug, info, warn, error (default info)\n"
+    "      --log-file FILE       Log to FILE instead of stderr; SIGHUP reopens it\n"
+    "  -h, --help                Show this help\n"
+    "  -v, --version             Show the version\n";
+
+/// Parses argv; returns an exit code to stop with, or nullopt to run.
+std::optional<int> parse_flags(int argc, char** argv, Flags& flags) {
   for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    if (a == "--version" || a == "-v") {
-      std::cout << "aicd version 0.1.0\n";
+    std::string a = argv[i];
+    std::string value;
+    bool inline_value = false;
+    if (auto eq = a.find('='); a.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = a.substr(eq + 1);
+      a = a.substr(0, eq);
+      inline_value = true;
+    }
+    if (a == "-h" || a == "--help") {
+      std::cout << kHelp;
       return 0;
     }
-    if (a == "--help" || a == "-h") {
-      std::cout << "Usage:  aicd [OPTIONS]\n\n"
-                   "The aic daemon. Not yet able to serve projects: use `aic config` to load and\n"
-                   "validate compose files.\n\n"
-                   "Options:\n"
-                   "  -h, --help      Show this help\n"
-                   "  -v, --version   Show the version\n";
+    if (a == "-v" || a == "--version") {
+      std::cout << "aicd version " << kVersion << "\n";
       return 0;
+    }
+    auto take = [&](std::string& out) -> bool {
+      if (inline_value) {
+        out = value;
+        return true;
+      }
+      if (i + 1 >= argc) {
+        std::cerr << "error: flag needs a value: " << a << "\n";
+        return false;
+      }
+      out = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (a == "--socket" || a == "--socket-group" || a == "--state-dir" || a == "--listen" ||
+        a == "--token-file" || a == "--docker-host" || a == "--log-level" || a == "--log-file") {
+      if (!take(v)) {
+        return 2;
+      }
+    } else {
+      std::cerr << "error: unknown flag: " << a << "\nRun 'aicd --help' for usage.\n";
+      return 2;
+    }
+    if (a == "--socket") {
+      flags.socket = v;
+    } else if (a == "--socket-group") {
+      flags.socket_group = v;
+    } else if (a == "--state-dir") {
+      flags.state_dir = v;
+    } else if (a == "--listen") {
+      flags.listen = v;
+    } else if (a == "--token-file") {
+      flags.token_file = v;
+    } else if (a == "--docker-host") {
+      flags.docker_host = v;
+    } else if (a == "--log-level") {
+      flags.log_level = v;
+    } else if (a == "--log-file") {
+      flags.log_file = v;
     }
   }
-  std::cerr << "error: aicd cannot serve projects yet; see `aicd --help`\n";
-  return 1;
+  if (flags.listen && !flags.token_file) {
+    std::cerr << "error: --listen needs --token-file: every TCP request must carry the token\n";
+    return 2;
+  }
+  return std::nullopt;
+}
+
+std::shared_ptr<spdlog::logger> make_logger(const Flags& flags) {
+  std::shared_ptr<spdlog::logger> logger;
+  if (flags.log_file) {
+    logger = spdlog::basic_logger_mt("aicd", *flags.log_file);
+  } else {
+    logger = spdlog::stderr_logger_mt("aicd");
+  }
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+  logger->set_level(spdlog::level::from_str(flags.log_level));
+  logger->flush_on(spdlog::level::info);
+  return logger;
+}
+
+std::optional<std::string> read_token(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 4096) {
+    return std::nullopt;
+  }
+  std::ifstream in(path);
+  std::string token;
+  std::getline(in, token);
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) {
+    token.pop_back();
+  }
+  if (token.empty()) {
+    return std::nullopt;
+  }
+  return token;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  Flags flags;
+  if (auto code = parse_flags(argc, argv, flags)) {
+    return *code;
+  }
+  if (spdlog::level::from_str(flags.log_level) == spdlog::level::off && flags.log_level != "off") {
+    std::cerr << "error: unknown --log-level \"" << flags.log_level << "\"\n";
+    return 2;
+  }
+  std::shared_ptr<spdlog::logger> logger;
+  try {
+    logger = make_logger(flags);
+  } catch (const spdlog::spdlog_ex& e) {
+    std::cerr << "error: cannot open the log: " << e.what() << "\n";
+    return 1;
+  }
+  spdlog::set_default_logger(logger);
+
+  std::string token;
+  if (flags.token_file) {
+    std::optional<std::string> t = read_token(*flags.token_file);
+    if (!t) {
+      spdlog::error("cannot read a token from {} (a regular file with the token on its first "
+                    "line, at most 4 KiB)",
+                    *flags.token_file);
+      return 1;
+    }
+    token = *t;
+  }
+  aic::Result<aic::engine::EngineAddress> address =
+      flags.docker_host ? aic::engine::parse_docker_host(*flags.docker_host)
+                        : aic::engine::engine_address_from_environment(
+                              std::getenv("DOCKER_HOST"), std::getenv("DOCKER_TLS_VERIFY"));
+  if (!address) {
+    spdlog::error("docker host: {}", address.error().describe());
+    return 2;
+  }
+
+  aic::store::ProjectStore store(flags.state_dir);
+  if (aic::Result<void> opened = store.open(); !opened) {
+    spdlog::error("{}", opened.error().describe());
+    return 1;
+  }
+
+  asio::io_context io(1);
+  asio::thread_pool blocking(2);
+  aic::engine::ClientOptions client_options;
+  client_options.address = *address;
+  aic::engine::DockerClient docker(io.get_executor(), client_options);
+  aic::supervisor::ProjectOperations operations(io.get_executor(), docker);
+  aic::api::DaemonContext context{
+      .executor = io.get_executor(),
+      .docker = docker,
+      .operations = operations,
+      .store = store,
+      .blocking = blocking,
+      .log =
+          [](std::string_view level, std::string_view message) {
+            spdlog::log(spdlog::level::from_str(std::string(level)), "{}", message);
+          },
+  };
+  aic::api::Router router;
+  aic::api::add_v1_routes(router, context);
+  aic::api::ServerOptions server_options;
+  server_options.unix_socket_path = flags.socket;
+  server_options.unix_socket_group = flags.socket_group;
+  server_options.tcp_listen = flags.listen;
+  server_options.token = token;
+  server_options.log = [](std::string_view message) { spdlog::warn("api: {}", message); };
+  aic::api::Server server(io.get_executor(), server_options, std::move(router));
+  if (aic::Result<void> started = server.start(); !started) {
+    spdlog::error("{}", started.error().describe());
+    return 1;
+  }
+  spdlog::info("aicd {} listening on unix://{}{}, state in {}, engine {}", kVersion, flags.socket,
+               flags.listen ? " and tcp://" + *flags.listen : std::string(), flags.state_dir,
+               flags.docker_host.value_or(std::getenv("DOCKER_HOST")
+                                              ? std::getenv("DOCKER_HOST")
+                                              : "unix:///var/run/docker.sock"));
+
+  asio::signal_set stop_signals(io, SIGTERM, SIGINT);
+  stop_signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) {
+      return;
+    }
+    spdlog::info("signal {}: stopping; containers keep running", signal);
+    server.stop();
+    io.stop();
+  });
+  asio::signal_set hup(io, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_hup =
+      [&](const boost::system::error_code& ec, int) {
+        if (ec) {
+          return;
+        }
+        if (flags.log_file) {
+          spdlog::drop("aicd");
+          try {
+            spdlog::set_default_logger(make_logger(flags));
+            spdlog::info("log reopened");
+          } catch (const spdlog::spdlog_ex& e) {
+            std::cerr << "aicd: cannot reopen the log: " << e.what() << "\n";
+          }
+        }
+        hup.async_wait(on_hup);
+      };
+  hup.async_wait(on_hup);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  io.run();
+  spdlog::info("aicd stopped");
+  spdlog::shutdown();
+  // Operations still in flight are abandoned here (their containers stay as they are; the next
+  // `up` converges them). Exiting without unwinding spares their coroutine frames a destruction
+  // order that would outlive the engine client they point to; every state file is already
+  // durable (written with fsync before the operation started).
+  std::_Exit(0);
 }

@@ -1,0 +1,18 @@
+#pragma once
+
+#include "api/responder.hpp"
+#include "api/v1_routes.hpp"
+
+namespace aic::api {
+
+/// GET /v1/projects/{name}/logs: the output of the project's containers as NDJSON lines
+/// {"container","service","number","stream","line"}; `follow`, `tail`, `timestamps`, `since`,
+/// `until` and `services` (comma-separated) as query parameters. Bounded: when the client reads
+/// slower than the containers write, the engine streams are read no further until it catches
+/// up, so aicd holds at most kMaxPendingLogLines lines for it.
+boost::asio::awaitable<void> stream_project_logs(DaemonContext& ctx, Request& request,
+                                                 Responder& responder);
+
+inline constexpr std::size_t kMaxPendingLogLines = 1024;
+
+} // namespace aic::api

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace aic::api {
+
+/// Where and how aicd's API listens. At least one of unix_socket_path and tcp_listen.
+struct ServerOptions {
+  /// The unix socket (the CLI's default way in); "" for none. Its permissions are the access
+  /// control: requests on it need no token.
+  std::string unix_socket_path;
+  /// Mode of the socket file; world-writable modes are refused.
+  int unix_socket_mode = 0660;
+  /// Group given the socket file (name or numeric id); nullopt keeps the process's group.
+  std::optional<std::string> unix_socket_group;
+  /// "HOST:PORT" ("127.0.0.1:0", "[::1]:7080") for a TCP listener; every request on it must
+  /// carry `Authorization: Bearer <token>`.
+  std::optional<std::string> tcp_listen;
+  /// Required (non-empty) when tcp_listen is set.
+  std::string token;
+  /// Larger request bodies get 413.
+  std::size_t max_body_bytes = 64 * 1024 * 1024;
+  /// Limit for receiving a request head, including the idle wait on a keep-alive connection.
+  std::chrono::seconds header_timeout{30};
+  /// Limit for receiving a request body once its head arrived.
+  std::chrono::seconds body_timeout{300};
+  /// Limit for each write of a response or of one streamed chunk.
+  std::chrono::seconds write_timeout{30};
+  /// Connections beyond this get a 503 and are closed.
+  std::size_t max_connections = 256;
+  /// Receives warnings (handler exceptions, accept failures); the server logs nothing itself.
+  std::function<void(std::string_view)> log;
+};
+
+} // namespace aic::api

@@ -1,0 +1,254 @@
+#include "api/session.hpp"
+
+#include "api/auth.hpp"
+#include "core/error.hpp"
+
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <exception>
+#include <string>
+
+namespace aic::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::uint32_t kMaxHeaderBytes = 64 * 1024;
+/// How long, and how much, a connection closed after an error answer is drained.
+constexpr std::chrono::seconds kLingerTime{2};
+constexpr std::size_t kLingerBytes = 1024 * 1024;
+
+bool is_http_error(const beast::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_version).category() &&
+         ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && !CaseInsensitiveLess{}(a, b) && !CaseInsensitiveLess{}(b, a);
+}
+
+std::string describe(const Request& request) {
+  return request.method_name + " " + request.path;
+}
+
+} // namespace
+
+Session::Session(std::shared_ptr<ServerState> state, Stream::socket_type socket,
+                 Transport transport)
+    : state_(std::move(state)), stream_(std::move(socket)), transport_(transport),
+      id_(state_->next_session_id++) {
+  state_->sessions.emplace(id_, this);
+}
+
+Session::~Session() {
+  state_->sessions.erase(id_);
+}
+
+void Session::close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(asio::socket_base::shutdown_both, ignored);
+  stream_.close();
+}
+
+void Session::stop() {
+  if (responder_ != nullptr) {
+    responder_->stop();
+    return;
+  }
+  close();
+}
+
+asio::awaitable<void> Session::run() {
+  while (!state_->stopping) {
+    const bool keep_going = co_await serve_one();
+    if (!keep_going) {
+      break;
+    }
+  }
+  close();
+}
+
+asio::awaitable<void> Session::answer_and_close(int status, std::string_view code,
+                                                std::string_view message, bool ask_for_token) {
+  {
+    Responder responder(stream_, false, state_->options.write_timeout);
+    if (ask_for_token) {
+      responder.set_header("WWW-Authenticate", "Bearer");
+    }
+    if (!co_await responder.respond_error(status, code, message)) {
+      co_return;
+    }
+  }
+  beast::error_code ignored;
+  stream_.socket().shutdown(asio::socket_base::shutdown_send, ignored);
+  stream_.expires_after(kLingerTime);
+  std::array<char, 16 * 1024> sink{};
+  std::size_t drained = 0;
+  while (drained < kLingerBytes && stream_.socket().is_open()) {
+    auto [ec, n] = co_await stream_.async_read_some(asio::buffer(sink), kNoThrow);
+    drained += n;
+    if (ec) {
+      break;
+    }
+  }
+  close();
+}
+
+asio::awaitable<void> Session::reject_read(const beast::error_code& ec) {
+  const std::string invalid(to_string(ErrorCode::InvalidSpec));
+  if (ec == http::error::body_limit) {
+    const std::string message =
+        "request body exceeds " + std::to_string(state_->options.max_body_bytes) + " bytes";
+    co_await answer_and_close(413, invalid, message, false);
+  } else if (ec == http::error::header_limit) {
+    const std::string message =
+        "request head exceeds " + std::to_string(kMaxHeaderBytes) + " bytes";
+    co_await answer_and_close(431, invalid, message, false);
+  } else if (is_http_error(ec)) {
+    const std::string message = "malformed HTTP request: " + ec.message();
+    co_await answer_and_close(400, invalid, message, false);
+  }
+  // Anything else (end of stream, reset, timeout, stop) leaves nobody to answer.
+}
+
+asio::awaitable<bool> Session::serve_one() {
+  const ServerOptions& options = state_->options;
+  http::request_parser<http::string_body> parser;
+  parser.header_limit(kMaxHeaderBytes);
+  parser.body_limit(options.max_body_bytes);
+
+  stream_.expires_after(options.header_timeout);
+  auto [head_ec, head_n] = co_await http::async_read_header(stream_, buffer_, parser, kNoThrow);
+  (void)head_n;
+  if (head_ec) {
+    co_await reject_read(head_ec);
+    co_return false;
+  }
+  stream_.expires_never();
+
+  const auto& head = parser.get();
+  Request request;
+  request.method = head.method();
+  request.method_name = std::string(head.method_string());
+  request.target = std::string(head.target());
+  request.transport = transport_;
+  for (const auto& field : head) {
+    auto [it, inserted] =
+        request.headers.try_emplace(std::string(field.name_string()), field.value());
+    if (!inserted) {
+      it->second.append(", ").append(field.value());
+    }
+  }
+
+  if (transport_ == Transport::Tcp &&
+      !bearer_token_matches(request.header("Authorization"), options.token)) {
+    co_await answer_and_close(401, "unauthorized",
+                              "this endpoint needs 'Authorization: Bearer <token>' with aicd's "
+                              "API token",
+                              true);
+    co_return false;
+  }
+  if (auto parsed = parse_target(request.target, request); !parsed) {
+    const std::string message = parsed.error().message();
+    co_await answer_and_close(400, to_string(ErrorCode::InvalidSpec), message, false);
+    co_return false;
+  }
+
+  if (!parser.is_done()) {
+    const auto expect = request.header("Expect");
+    if (expect && iequals(*expect, "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      stream_.expires_after(options.write_timeout);
+      auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(kContinue), kNoThrow);
+      (void)n;
+      if (ec) {
+        co_return false;
+      }
+    }
+    stream_.expires_after(options.body_timeout);
+    auto [body_ec, body_n] = co_await http::async_read(stream_, buffer_, parser, kNoThrow);
+    (void)body_n;
+    if (body_ec) {
+      co_await reject_read(body_ec);
+      co_return false;
+    }
+    stream_.expires_never();
+  }
+  request.body = std::move(parser.get().body());
+
+  Responder responder(stream_, parser.keep_alive() && !state_->stopping, options.write_timeout);
+  RouteMatch match = state_->router.match(request.method, request.path);
+  switch (match.outcome) {
+  case RouteMatch::Outcome::Found:
+    request.params = std::move(match.params);
+    co_return co_await run_handler(*match.handler, request, responder);
+  case RouteMatch::Outcome::NotFound: {
+    const Error error(ErrorCode::NotFound, "no such endpoint: " + describe(request));
+    co_await responder.respond_error(error);
+    break;
+  }
+  case RouteMatch::Outcome::MethodNotAllowed: {
+    const std::string allow = match.allow_header();
+    responder.set_header("Allow", allow);
+    const Error error(ErrorCode::InvalidSpec, "method " + request.method_name +
+                                                  " is not allowed on " + request.path +
+                                                  " (allowed: " + allow + ")");
+    co_await responder.respond_error(405, error);
+    break;
+  }
+  case RouteMatch::Outcome::BadPath: {
+    const Error error(ErrorCode::InvalidSpec, "malformed path " + request.path);
+    co_await responder.respond_error(error);
+    break;
+  }
+  }
+  co_return responder.keep_alive() && responder.state() == Responder::State::Responded;
+}
+
+asio::awaitable<bool> Session::run_handler(const Handler& handler, Request& request,
+                                           Responder& responder) {
+  std::string failure;
+  responder_ = &responder;
+  try {
+    co_await handler(request, responder);
+  } catch (const std::exception& e) {
+    failure = e.what();
+    if (failure.empty()) {
+      failure = "unknown error";
+    }
+  } catch (...) {
+    failure = "unknown exception";
+  }
+  responder_ = nullptr;
+
+  if (!failure.empty()) {
+    state_->warn(describe(request) + ": handler failed: " + failure);
+    if (responder.state() != Responder::State::Idle) {
+      co_return false; // mid-stream: a cut connection tells the client the stream broke
+    }
+    const Error error(ErrorCode::Internal, describe(request) + ": " + failure);
+    co_await responder.respond_error(error);
+  } else if (responder.state() == Responder::State::Idle) {
+    state_->warn(describe(request) + ": handler sent no response");
+    const Error error(ErrorCode::Internal, describe(request) + ": the handler sent no response");
+    co_await responder.respond_error(error);
+  } else if (responder.state() == Responder::State::Streaming) {
+    co_await responder.finish();
+  }
+  const auto state = responder.state();
+  co_return responder.keep_alive() &&
+      (state == Responder::State::Responded || state == Responder::State::Finished);
+}
+
+} // namespace aic::api

@@ -1,0 +1,78 @@
+#pragma once
+
+#include "api/request.hpp"
+#include "api/responder.hpp"
+#include "api/router.hpp"
+#include "api/server_options.hpp"
+#include "api/stream.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string_view>
+
+namespace aic::api {
+
+class Session;
+
+/// What a server shares with its connections; they keep it alive past the server.
+struct ServerState {
+  ServerState(ServerOptions server_options, Router server_router)
+      : options(std::move(server_options)), router(std::move(server_router)) {}
+
+  ServerOptions options;
+  Router router;
+  bool stopping = false;
+  std::map<std::uint64_t, Session*> sessions; // live connections, by id
+  std::uint64_t next_session_id = 0;
+
+  void warn(std::string_view message) const {
+    if (options.log) {
+      options.log(message);
+    }
+  }
+};
+
+/// One accepted connection: reads requests one at a time (HTTP/1.1 keep-alive), authenticates,
+/// routes and runs handlers. Registered in ServerState::sessions while it exists.
+/// Thread: the server's executor only.
+class Session {
+public:
+  Session(std::shared_ptr<ServerState> state, Stream::socket_type socket, Transport transport);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  /// Serves requests until the connection ends, the client errs, or the server stops.
+  boost::asio::awaitable<void> run();
+
+  /// The server is stopping: an idle or reading connection closes now; a handler that has not
+  /// answered yet may still answer (then the connection closes); a stream is cut.
+  void stop();
+
+private:
+  /// Serves one request; false when the connection must close afterwards.
+  boost::asio::awaitable<bool> serve_one();
+  /// Answers a failed read of a request (400, 413, 431) or nothing when the peer went away.
+  boost::asio::awaitable<void> reject_read(const boost::beast::error_code& ec);
+  /// Runs the routed handler and completes what it left undone; false to close afterwards.
+  boost::asio::awaitable<bool> run_handler(const Handler& handler, Request& request,
+                                           Responder& responder);
+  /// Sends an error response on a connection whose input is not trusted any more, then closes
+  /// it after draining what the client still sends (so the client reads the answer, not a reset).
+  /// `ask_for_token` adds `WWW-Authenticate: Bearer` (401).
+  boost::asio::awaitable<void> answer_and_close(int status, std::string_view code,
+                                                std::string_view message, bool ask_for_token);
+  void close();
+
+  std::shared_ptr<ServerState> state_;
+  Stream stream_;
+  boost::beast::flat_buffer buffer_;
+  Transport transport_;
+  std::uint64_t id_;
+  Responder* responder_ = nullptr; // the running handler's, while one runs
+};
+
+} // namespace aic::api

@@ -1,0 +1,56 @@
+#pragma once
+
+// Coordination between coroutines on one io_context thread: a mutex and a broadcast signal,
+// both built on cancelled timers, so nothing here blocks a thread.
+
+#include "core/result.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace aic::supervisor {
+
+/// A FIFO mutex for coroutines. Not thread-safe: use it from one io_context thread.
+class AsyncMutex {
+public:
+  explicit AsyncMutex(boost::asio::any_io_executor executor) : executor_(std::move(executor)) {}
+
+  boost::asio::awaitable<void> lock();
+  /// Hands the lock to the oldest waiter, if any.
+  void unlock();
+
+private:
+  boost::asio::any_io_executor executor_;
+  bool locked_ = false;
+  std::deque<std::shared_ptr<boost::asio::steady_timer>> waiters_;
+};
+
+/// Wakes every coroutine waiting on it. Waiters re-check their condition after waking, so a
+/// notify that comes between the check and the wait is covered by the wait's timeout.
+class Signal {
+public:
+  explicit Signal(boost::asio::any_io_executor executor) : executor_(std::move(executor)) {}
+
+  /// Returns when notified or after `timeout`, whichever comes first.
+  boost::asio::awaitable<void> wait(std::chrono::milliseconds timeout);
+  void notify_all();
+
+private:
+  boost::asio::any_io_executor executor_;
+  std::deque<std::weak_ptr<boost::asio::steady_timer>> waiters_;
+};
+
+using Task = std::function<boost::asio::awaitable<Result<void>>()>;
+
+/// Runs every task concurrently on `executor` and returns their results in the order given,
+/// once all have ended. A task that throws yields an Internal error.
+boost::asio::awaitable<std::vector<Result<void>>>
+run_parallel(boost::asio::any_io_executor executor, std::vector<Task> tasks);
+
+} // namespace aic::supervisor

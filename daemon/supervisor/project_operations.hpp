@@ -1,0 +1,76 @@
+#pragma once
+
+#include "core/result.hpp"
+#include "engine/docker_client.hpp"
+#include "proto/project_types.hpp"
+#include "supervisor/async_sync.hpp"
+#include "supervisor/project_inputs.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace aic::supervisor {
+
+/// Receives the progress of a long operation, synchronously; the API layer queues it (bounded)
+/// for the client. It must not throw.
+using ProgressSink = std::function<void(const proto::ProgressEvent&)>;
+
+/// What a project looks like to `down` when its files are not at hand.
+struct StoredProject {
+  std::optional<LoadedInputs> inputs; ///< from the state dir, when aicd has it
+};
+
+/// The lifecycle operations of Compose projects, applied through the engine: `up` (observe →
+/// reconcile → create and start in dependency order, as parallel as the graph allows), `down`,
+/// and the status read back from the engine's labels. Holds no per-project state: the engine's
+/// labels are the truth, so a restarted aicd carries on where it stopped. One instance per
+/// daemon; callers keep one operation per project at a time.
+class ProjectOperations {
+public:
+  ProjectOperations(boost::asio::any_io_executor executor, engine::DockerClient& docker);
+
+  /// The checks `up` makes before its first engine call (unsupported keys, values the engine
+  /// cannot take, options naming unknown services), for callers that act only on a valid
+  /// project (aicd saves the desired state only then).
+  Result<void> validate_up(const LoadedInputs& project, const proto::UpOptions& options);
+
+  /// Brings the project to the declared state. Validates everything (unsupported keys, values
+  /// the engine cannot take, unknown services in options) before the first engine call.
+  boost::asio::awaitable<Result<void>> up(const LoadedInputs& project, proto::UpOptions options,
+                                          ProgressSink progress);
+
+  /// Stops and removes the project's containers in reverse dependency order, then its networks
+  /// (and volumes with `volumes`, images with `rmi`). `stored` gives the model, when known, for
+  /// `--rmi` and to tell orphans apart; without it every container of the project goes.
+  boost::asio::awaitable<Result<void>> down(std::string project, proto::DownOptions options,
+                                            const std::optional<LoadedInputs>& stored,
+                                            ProgressSink progress);
+
+  /// Stops the project's running containers, dependents before their dependencies.
+  boost::asio::awaitable<Result<void>> stop(std::string project, std::optional<int> timeout_s,
+                                            ProgressSink progress);
+
+  /// The project's containers as the engine reports them; NotFound when it has none.
+  boost::asio::awaitable<Result<proto::ProjectStatus>> status(std::string project);
+
+  /// Every project that has containers (by the Compose project label), sorted by name.
+  boost::asio::awaitable<Result<std::vector<proto::ProjectStatus>>> list();
+
+private:
+  engine::DockerClient& docker_;
+  /// The engine allocates published port ranges non-atomically, so starts are serialised
+  /// daemon-wide, as Compose does.
+  AsyncMutex start_mutex_;
+  boost::asio::any_io_executor start_mutex_executor_;
+};
+
+/// "running(2), exited(1)": states counted, as `docker compose ls` prints them.
+std::string summarize_states(const std::vector<proto::ContainerStatus>& containers);
+
+/// The health word in the engine's status text: "Up 3 s (healthy)" → "healthy".
+std::string health_from_status(std::string_view status);
+
+} // namespace aic::supervisor

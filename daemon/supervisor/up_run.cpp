@@ -1,0 +1,819 @@
+#include "supervisor/up_run.hpp"
+
+#include "engine/event_stream.hpp"
+#include "plan/config_hash.hpp"
+#include "plan/container_config.hpp"
+#include "plan/naming.hpp"
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace aic::supervisor {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string label_filter(std::string_view key, const std::string& value) {
+  return std::string(key) + "=" + value;
+}
+
+int number_label(const std::map<std::string, std::string>& labels) {
+  auto it = labels.find(std::string(plan::label::kNumber));
+  if (it == labels.end()) {
+    return 0;
+  }
+  try {
+    return std::stoi(it->second);
+  } catch (...) {
+    return 0;
+  }
+}
+
+std::string label_or(const std::map<std::string, std::string>& labels, std::string_view key) {
+  auto it = labels.find(std::string(key));
+  return it == labels.end() ? std::string() : it->second;
+}
+
+std::string last_health_output(const engine::ContainerState& state) {
+  if (!state.health || state.health->log.empty()) {
+    return {};
+  }
+  std::string out = state.health->log.back().output;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) {
+    out.pop_back();
+  }
+  return out;
+}
+
+const compose::Node* service_node(const compose::LoadedProject& loaded, const std::string& name) {
+  const compose::Node* services = loaded.model.find("services");
+  return services ? services->find(name) : nullptr;
+}
+
+} // namespace
+
+UpRun::UpRun(engine::DockerClient& docker, AsyncMutex& start_mutex, const LoadedInputs& project,
+             proto::UpOptions options, ProgressSink progress, asio::any_io_executor executor)
+    : docker_(docker), start_mutex_(start_mutex), project_(project), options_(std::move(options)),
+      progress_(std::move(progress)), executor_(std::move(executor)), graph_(project.spec),
+      changed_(std::make_shared<Signal>(executor_)) {}
+
+void UpRun::emit(std::string kind, std::string name, std::string status, std::string detail,
+                 std::string level) {
+  if (progress_) {
+    proto::ProgressEvent event{std::move(kind), std::move(name), std::move(status),
+                               std::move(detail), std::move(level)};
+    progress_(event);
+  }
+}
+
+Result<void> UpRun::validate() {
+  const compose::ProjectSpec& spec = project_.spec;
+  std::vector<std::string> problems;
+  if (options_.force_recreate && options_.no_recreate) {
+    problems.push_back("--force-recreate and --no-recreate cannot be combined");
+  }
+  for (const auto& s : options_.services) {
+    if (!spec.service(s)) {
+      problems.push_back("no such service: " + s);
+    }
+  }
+  for (const auto& [s, n] : options_.scale) {
+    if (!spec.service(s)) {
+      problems.push_back("--scale: no such service: " + s);
+    } else if (n < 0) {
+      problems.push_back("--scale " + s + "=" + std::to_string(n) + ": must be 0 or more");
+    }
+  }
+  if (!problems.empty()) {
+    return Error(ErrorCode::InvalidSpec, problems.size() == 1 ? problems[0] : "invalid options",
+                 problems.size() == 1 ? std::vector<std::string>{} : problems);
+  }
+  if (options_.services.empty()) {
+    selected_ = graph_.services();
+  } else if (options_.no_deps) {
+    selected_ = options_.services;
+    std::sort(selected_.begin(), selected_.end());
+    selected_.erase(std::unique(selected_.begin(), selected_.end()), selected_.end());
+  } else {
+    selected_ = graph_.with_dependencies(options_.services);
+  }
+  for (const auto& name : selected_) {
+    const compose::Node* node = service_node(project_.loaded, name);
+    if (!node) {
+      problems.push_back("services." + name + ": missing from the model");
+      continue;
+    }
+    for (auto& line : plan::unsupported_keys(project_.loaded.model, name)) {
+      problems.push_back(std::move(line));
+    }
+    Result<engine::ContainerCreate> request = create_request(name, 1, "validate");
+    if (!request) {
+      problems.push_back(request.error().message());
+      for (const auto& d : request.error().details()) {
+        problems.push_back(d);
+      }
+    }
+    hashes_[name] = plan::service_config_hash(*node);
+  }
+  if (!problems.empty()) {
+    return Error(ErrorCode::InvalidSpec,
+                 "project " + spec.name + " uses what aic cannot run; nothing was created",
+                 problems);
+  }
+  return {};
+}
+
+Result<engine::ContainerCreate> UpRun::create_request(const std::string& service, int number,
+                                                      const std::string& name) const {
+  const compose::ProjectSpec& spec = project_.spec;
+  const compose::ServiceSpec* s = spec.service(service);
+  plan::ContainerContext ctx;
+  ctx.project = spec.name;
+  ctx.service = service;
+  ctx.number = number;
+  ctx.container_name = name;
+  ctx.api_minor = api_minor_;
+  for (const auto& n : spec.networks) {
+    ctx.network_names[n.key] = n.name;
+  }
+  for (const auto& v : spec.volumes) {
+    ctx.volume_names[v.key] = v.name;
+  }
+  for (const auto& other : spec.services) {
+    ctx.service_containers[other.name] = plan::container_name(spec, other, 1);
+  }
+  Result<engine::ContainerCreate> request =
+      plan::container_create(project_.loaded.model, service, ctx);
+  if (!request) {
+    return request;
+  }
+  auto it = hashes_.find(service);
+  std::string hash = it == hashes_.end() ? std::string() : it->second;
+  for (auto& [k, v] : plan::container_labels(spec, *s, number, hash)) {
+    request->labels[k] = v;
+  }
+  request->name = name;
+  return request;
+}
+
+asio::awaitable<Result<void>> UpRun::run() {
+  if (auto ok = validate(); !ok) {
+    co_return ok;
+  }
+  Result<engine::ApiVersion> version = co_await docker_.api_version();
+  if (!version) {
+    co_return std::move(version).error().with_context("connecting to the Docker engine");
+  }
+  api_minor_ = version->minor;
+  // Re-check with the negotiated version (it decides how networks are attached).
+  if (auto ok = validate(); !ok) {
+    co_return ok;
+  }
+
+  engine::EventFilter filter;
+  filter.types = {"container"};
+  filter.labels = {label_filter(plan::label::kProject, project_.spec.name)};
+  std::shared_ptr<engine::EventStream> events = docker_.events(filter);
+  std::shared_ptr<Signal> changed = changed_;
+  asio::co_spawn(
+      executor_,
+      [events, changed]() -> asio::awaitable<void> {
+        for (;;) {
+          Result<engine::EngineEvent> event = co_await events->next();
+          if (!event) {
+            break;
+          }
+          changed->notify_all();
+        }
+      },
+      asio::detached);
+
+  Result<void> result = co_await observe();
+  if (result) {
+    result = co_await ensure_images();
+  }
+  if (result) {
+    result = co_await ensure_networks();
+  }
+  if (result) {
+    result = co_await ensure_volumes();
+  }
+  if (result) {
+    result = co_await handle_orphans();
+  }
+  if (result) {
+    result = co_await converge();
+  }
+  if (result && options_.wait && !options_.no_start) {
+    std::optional<Clock::time_point> deadline;
+    if (options_.wait_timeout_s > 0) {
+      deadline = Clock::now() + std::chrono::seconds(options_.wait_timeout_s);
+    }
+    for (const auto& service : selected_) {
+      emit_for(service, "Waiting");
+    }
+    for (const auto& service : selected_) {
+      Result<void> ready = co_await wait_ready(service, Readiness::RunningOrHealthy, deadline);
+      if (!ready) {
+        result = std::move(ready).error();
+        break;
+      }
+      emit_for(service, project_.spec.service(service)->healthcheck ? "Healthy" : "Running");
+    }
+  }
+  events->close();
+  co_return result;
+}
+
+asio::awaitable<Result<void>> UpRun::observe() {
+  engine::ContainerListOptions list;
+  list.all = true;
+  list.filters["label"] = {label_filter(plan::label::kProject, project_.spec.name)};
+  Result<std::vector<engine::ContainerSummary>> containers = co_await docker_.list_containers(list);
+  if (!containers) {
+    co_return std::move(containers).error().with_context("listing the project's containers");
+  }
+  for (const auto& c : *containers) {
+    if (c.labels.count(std::string(plan::label::kConfigHash)) == 0) {
+      continue; // not created by a Compose tool
+    }
+    plan::ObservedContainer o;
+    o.id = c.id;
+    o.name = c.names.empty() ? c.id : c.names.front();
+    o.service = label_or(c.labels, plan::label::kService);
+    o.number = number_label(c.labels);
+    o.config_hash = label_or(c.labels, plan::label::kConfigHash);
+    o.state = c.state;
+    o.oneoff = label_or(c.labels, plan::label::kOneoff) == "True";
+    observed_.push_back(std::move(o));
+  }
+
+  std::vector<plan::ServiceTarget> targets;
+  plan::ReconcileOptions options;
+  options.force_recreate = options_.force_recreate;
+  options.no_recreate = options_.no_recreate;
+  for (const auto& s : project_.spec.services) {
+    options.known_services.insert(s.name);
+  }
+  for (const auto& s : project_.loaded.disabled_services) {
+    options.known_services.insert(s);
+  }
+  for (const auto& name : selected_) {
+    const compose::ServiceSpec* s = project_.spec.service(name);
+    auto scale = options_.scale.find(name);
+    int replicas = scale != options_.scale.end() ? scale->second : s->replicas;
+    // A container_name allows one replica only, as in Compose.
+    if (!s->container_name.empty() && replicas > 1) {
+      co_return Error(ErrorCode::InvalidSpec,
+                      "services." + name + ": container_name \"" + s->container_name +
+                          "\" allows one replica only, " + std::to_string(replicas) + " asked");
+    }
+    targets.push_back({name, replicas, hashes_[name]});
+  }
+  plan_ = plan::reconcile(targets, observed_, options);
+  for (auto& sp : plan_.services) {
+    runs_[sp.service].plan = sp;
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> UpRun::ensure_images() {
+  std::set<std::string> done;
+  for (const auto& name : selected_) {
+    const compose::ServiceSpec* s = project_.spec.service(name);
+    if (runs_[name].plan.steps.empty() || done.count(s->image) != 0) {
+      continue;
+    }
+    done.insert(s->image);
+    const compose::Node* node = service_node(project_.loaded, name);
+    const compose::Node* pp = node->find("pull_policy");
+    std::string policy = !options_.pull.empty()    ? options_.pull
+                         : pp && !pp->text.empty() ? pp->text
+                                                   : std::string("missing");
+    bool has_build = s->build.has_value();
+    bool build = has_build && (options_.build == "always" || policy == "build");
+    bool pull = false;
+    if (!build) {
+      std::string image = s->image;
+      Result<engine::ImageInspect> found = co_await docker_.inspect_image(image);
+      if (!found && found.error().code() != ErrorCode::NotFound) {
+        co_return std::move(found).error().with_context("inspecting image " + s->image);
+      }
+      if (!found) {
+        if (has_build && options_.build == "never") {
+          co_return Error(ErrorCode::NotFound, "service " + name + ": image " + s->image +
+                                                   " is missing and --no-build was given");
+        }
+        if (!has_build && policy == "never") {
+          co_return Error(ErrorCode::NotFound, "service " + name + ": image " + s->image +
+                                                   " is missing and pull_policy is never");
+        }
+        build = has_build;
+        pull = !has_build;
+      } else {
+        pull = !has_build && policy == "always";
+      }
+    }
+    if (build) {
+      emit("image", s->image, "Building");
+      engine::BuildOptions b;
+      b.context_dir = s->build->context;
+      b.dockerfile = s->build->dockerfile;
+      b.target = s->build->target;
+      b.build_args = s->build->args;
+      b.tags = {s->image};
+      // Labelled like the containers, so images aic built can be found (and cleaned up) by
+      // project.
+      b.labels[std::string(plan::label::kProject)] = project_.spec.name;
+      b.labels[std::string(plan::label::kService)] = name;
+      if (const compose::Node* build_node = node->find("build")) {
+        if (const compose::Node* labels = build_node->find("labels")) {
+          for (const auto& e : labels->entries) {
+            b.labels[e.key] = e.value.text;
+          }
+        }
+      }
+      b.pull = options_.pull == "always";
+      std::string image_name = s->image;
+      engine::ProgressCallback on_progress = [this, image_name](const engine::ProgressMessage& m) {
+        std::string line = m.stream;
+        while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
+          line.pop_back();
+        }
+        if (!line.empty()) {
+          emit("image", image_name, "Building", line);
+        }
+      };
+      Result<engine::BuildResult> built = co_await docker_.build_image(b, on_progress);
+      if (!built) {
+        co_return std::move(built).error().with_context("building " + s->image + " for service " +
+                                                        name);
+      }
+      emit("image", s->image, "Built");
+    } else if (pull) {
+      emit("image", s->image, "Pulling");
+      std::string image_name = s->image;
+      engine::ProgressCallback on_progress = [this, image_name](const engine::ProgressMessage& m) {
+        if (!m.status.empty()) {
+          emit("image", image_name, "Pulling", m.id.empty() ? m.status : m.id + ": " + m.status);
+        }
+      };
+      Result<void> pulled = co_await docker_.pull_image(image_name, on_progress);
+      if (!pulled) {
+        co_return std::move(pulled).error().with_context("pulling " + s->image + " for service " +
+                                                         name);
+      }
+      emit("image", s->image, "Pulled");
+    }
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> UpRun::ensure_networks() {
+  const compose::Node* networks = project_.loaded.model.find("networks");
+  for (const auto& n : project_.spec.networks) {
+    std::string name = n.name;
+    Result<engine::NetworkInspect> found = co_await docker_.inspect_network(name);
+    if (found) {
+      continue;
+    }
+    if (found.error().code() != ErrorCode::NotFound) {
+      co_return std::move(found).error().with_context("inspecting network " + n.name);
+    }
+    if (n.external) {
+      co_return Error(ErrorCode::NotFound,
+                      "network " + n.name + " declared as external, but could not be found");
+    }
+    emit("network", n.name, "Creating");
+    engine::NetworkCreate create;
+    create.name = n.name;
+    create.driver = n.driver;
+    create.internal = n.internal;
+    create.attachable = n.attachable;
+    create.options = n.driver_opts;
+    create.labels = plan::network_labels(project_.spec, n);
+    create.check_duplicate = true;
+    if (const compose::Node* node = networks ? networks->find(n.key) : nullptr) {
+      if (const compose::Node* v6 = node->find("enable_ipv6")) {
+        create.enable_ipv6 = v6->text == "true";
+      }
+      if (const compose::Node* ipam = node->find("ipam")) {
+        if (const compose::Node* d = ipam->find("driver")) {
+          create.ipam.driver = d->text;
+        }
+        if (const compose::Node* config = ipam->find("config"); config && config->is_sequence()) {
+          for (const auto& item : config->items) {
+            engine::IpamPool pool;
+            if (const compose::Node* v = item.find("subnet")) {
+              pool.subnet = v->text;
+            }
+            if (const compose::Node* v = item.find("ip_range")) {
+              pool.ip_range = v->text;
+            }
+            if (const compose::Node* v = item.find("gateway")) {
+              pool.gateway = v->text;
+            }
+            create.ipam.config.push_back(pool);
+          }
+        }
+      }
+    }
+    Result<engine::CreatedId> created = co_await docker_.create_network(create);
+    if (!created && created.error().code() != ErrorCode::Conflict) {
+      co_return std::move(created).error().with_context("creating network " + n.name);
+    }
+    emit("network", n.name, "Created");
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> UpRun::ensure_volumes() {
+  for (const auto& v : project_.spec.volumes) {
+    std::string name = v.name;
+    Result<engine::VolumeInspect> found = co_await docker_.inspect_volume(name);
+    if (found) {
+      continue;
+    }
+    if (found.error().code() != ErrorCode::NotFound) {
+      co_return std::move(found).error().with_context("inspecting volume " + v.name);
+    }
+    if (v.external) {
+      co_return Error(ErrorCode::NotFound,
+                      "volume " + v.name + " declared as external, but could not be found");
+    }
+    emit("volume", v.name, "Creating");
+    engine::VolumeCreate create;
+    create.name = v.name;
+    create.driver = v.driver;
+    create.driver_opts = v.driver_opts;
+    create.labels = plan::volume_labels(project_.spec, v);
+    Result<engine::VolumeInspect> created = co_await docker_.create_volume(create);
+    if (!created) {
+      co_return std::move(created).error().with_context("creating volume " + v.name);
+    }
+    emit("volume", v.name, "Created");
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> UpRun::handle_orphans() {
+  if (plan_.orphans.empty()) {
+    co_return Result<void>{};
+  }
+  if (!options_.remove_orphans) {
+    std::string names;
+    for (const auto& o : plan_.orphans) {
+      names += (names.empty() ? "" : ", ") + o.name;
+    }
+    emit("project", project_.spec.name, "Warning",
+         "Found orphan containers ([" + names +
+             "]) for this project. If you removed or renamed this service in your compose file, "
+             "you can run this command with the --remove-orphans flag to clean it up.",
+         "warning");
+    co_return Result<void>{};
+  }
+  for (const auto& o : plan_.orphans) {
+    Result<void> removed = co_await remove_container(o.id, o.name);
+    if (!removed) {
+      co_return removed;
+    }
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> UpRun::remove_container(std::string id, std::string name) {
+  emit("container", name, "Stopping");
+  Result<void> stopped = co_await docker_.stop_container(id, options_.timeout_s);
+  if (!stopped && stopped.error().code() != ErrorCode::NotFound) {
+    co_return std::move(stopped).error().with_context("stopping container " + name);
+  }
+  emit("container", name, "Removing");
+  engine::RemoveContainerOptions rm;
+  rm.force = true;
+  Result<void> removed = co_await docker_.remove_container(id, rm);
+  if (!removed && removed.error().code() != ErrorCode::NotFound) {
+    co_return std::move(removed).error().with_context("removing container " + name);
+  }
+  emit("container", name, "Removed");
+  co_return Result<void>{};
+}
+
+void UpRun::emit_for(const std::string& service, const std::string& status,
+                     const std::string& detail) {
+  for (const auto& name : runs_[service].names) {
+    emit("container", name, status, detail);
+  }
+}
+
+void UpRun::finish(const std::string& service, Result<void> result) {
+  ServiceRun& run = runs_[service];
+  run.created = true;
+  run.done = true;
+  if (!result) {
+    run.error = std::move(result).error();
+  }
+  changed_->notify_all();
+}
+
+asio::awaitable<Result<void>> UpRun::converge() {
+  for (const auto& name : selected_) {
+    asio::co_spawn(
+        executor_,
+        [this, name]() -> asio::awaitable<void> {
+          Result<void> result = co_await service_task(name);
+          finish(name, std::move(result));
+        },
+        [this, name](std::exception_ptr e) {
+          if (e) {
+            std::string what = "unexpected failure";
+            try {
+              std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+              what = ex.what();
+            } catch (...) {
+            }
+            finish(name, Error(ErrorCode::Internal, what));
+          }
+        });
+  }
+  for (;;) {
+    bool all_done = std::all_of(selected_.begin(), selected_.end(),
+                                [this](const std::string& s) { return runs_[s].done; });
+    if (all_done) {
+      break;
+    }
+    co_await changed_->wait(std::chrono::seconds(1));
+  }
+  std::vector<std::string> failures;
+  for (const auto& name : selected_) {
+    const ServiceRun& run = runs_[name];
+    if (run.error) {
+      failures.push_back(name + ": " + run.error->describe());
+    }
+  }
+  if (failures.empty()) {
+    co_return Result<void>{};
+  }
+  // The first failure in start order is the cause; the others usually follow from it.
+  for (const auto& name : graph_.start_order()) {
+    if (runs_.count(name) != 0 && runs_[name].error) {
+      Error error = *runs_[name].error;
+      error.with_context("service " + name);
+      co_return error;
+    }
+  }
+  co_return Error(ErrorCode::Internal, failures.front());
+}
+
+asio::awaitable<Result<void>> UpRun::service_task(std::string service) {
+  // Creation waits for the dependencies' containers to exist (network_mode: service:X and
+  // volumes_from need them); starting waits for their conditions.
+  for (;;) {
+    bool ready = true;
+    for (const auto& dep : graph_.dependencies_of(service)) {
+      if (runs_.count(dep) != 0 && !runs_[dep].created) {
+        ready = false;
+      }
+    }
+    if (ready) {
+      break;
+    }
+    co_await changed_->wait(std::chrono::seconds(1));
+  }
+  ServiceRun& run = runs_[service];
+  for (const auto& step : run.plan.steps) {
+    Result<void> applied = co_await apply_step(service, step);
+    if (!applied) {
+      co_return applied;
+    }
+  }
+  run.created = true;
+  changed_->notify_all();
+  if (options_.no_start) {
+    co_return Result<void>{};
+  }
+  Result<void> deps = co_await wait_dependencies(service);
+  if (!deps) {
+    co_return deps;
+  }
+  co_return co_await start_containers(service);
+}
+
+asio::awaitable<Result<void>> UpRun::apply_step(std::string service, plan::ContainerStep step) {
+  ServiceRun& run = runs_[service];
+  const compose::ServiceSpec* s = project_.spec.service(service);
+  std::string name = plan::container_name(project_.spec, *s, step.number);
+  switch (step.action) {
+  case plan::StepAction::Remove:
+    co_return co_await remove_container(step.existing_id, step.existing_name);
+  case plan::StepAction::Keep: {
+    if (step.existing_name != name) {
+      // Left with a temporary name by an interrupted recreate.
+      Result<void> renamed = co_await docker_.rename_container(step.existing_id, name);
+      if (!renamed) {
+        co_return std::move(renamed).error().with_context("renaming container " +
+                                                          step.existing_name);
+      }
+    }
+    run.containers.push_back(step.existing_id);
+    run.names.push_back(name);
+    emit("container", name, "Running");
+    co_return Result<void>{};
+  }
+  case plan::StepAction::Create:
+  case plan::StepAction::Recreate: {
+    bool recreate = step.action == plan::StepAction::Recreate;
+    std::string create_name = recreate ? step.existing_id.substr(0, 12) + "_" + name : name;
+    Result<engine::ContainerCreate> request = create_request(service, step.number, create_name);
+    if (!request) {
+      co_return std::move(request).error();
+    }
+    emit("container", name, recreate ? "Recreate" : "Creating", step.reason);
+    Result<engine::CreatedId> created = co_await docker_.create_container(*request);
+    if (!created) {
+      co_return std::move(created).error().with_context("creating container " + name);
+    }
+    const std::string id = created->id;
+    // Before 1.44 a container joins one network at create; the others are connected now.
+    for (std::size_t i = 1; api_minor_ < 44 && i < request->networks.size(); ++i) {
+      std::string network = request->networks[i].name;
+      engine::NetworkEndpoint endpoint = request->networks[i].endpoint;
+      Result<void> connected = co_await docker_.connect_network(network, id, endpoint);
+      if (!connected) {
+        co_return std::move(connected).error().with_context("connecting " + name + " to " +
+                                                            network);
+      }
+    }
+    if (recreate) {
+      Result<void> removed = co_await remove_container(step.existing_id, step.existing_name);
+      if (!removed) {
+        co_return removed;
+      }
+      Result<void> renamed = co_await docker_.rename_container(id, name);
+      if (!renamed) {
+        co_return std::move(renamed).error().with_context("renaming container " + create_name);
+      }
+      emit("container", name, "Recreated");
+    } else {
+      emit("container", name, "Created");
+    }
+    run.containers.push_back(id);
+    run.names.push_back(name);
+    co_return Result<void>{};
+  }
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> UpRun::wait_dependencies(std::string service) {
+  const compose::ServiceSpec* s = project_.spec.service(service);
+  for (const auto& dep : s->depends_on) {
+    if (runs_.count(dep.service) == 0) {
+      continue; // not part of this up (--no-deps, or disabled)
+    }
+    while (!runs_[dep.service].done) {
+      co_await changed_->wait(std::chrono::seconds(1));
+    }
+    Result<void> ok = Result<void>{};
+    if (runs_[dep.service].error) {
+      ok = Error(ErrorCode::Conflict, "dependency " + dep.service + " failed to start");
+    } else if (dep.condition == compose::DependencyCondition::Healthy) {
+      emit_for(dep.service, "Waiting");
+      ok = co_await wait_ready(dep.service, Readiness::Healthy, std::nullopt);
+      if (ok) {
+        emit_for(dep.service, "Healthy");
+      }
+    } else if (dep.condition == compose::DependencyCondition::CompletedSuccessfully) {
+      emit_for(dep.service, "Waiting");
+      ok = co_await wait_ready(dep.service, Readiness::Completed, std::nullopt);
+      if (ok) {
+        emit_for(dep.service, "Exited", "exit code 0");
+      }
+    }
+    if (!ok) {
+      if (!dep.required) {
+        emit("service", service, "Warning",
+             "optional dependency " + dep.service + " failed: " + ok.error().describe(), "warning");
+        continue;
+      }
+      co_return ok;
+    }
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> UpRun::start_containers(std::string service) {
+  for (const auto& id : runs_[service].containers) {
+    std::string cid = id;
+    Result<engine::ContainerInspect> inspected = co_await docker_.inspect_container(cid);
+    if (!inspected) {
+      co_return std::move(inspected).error().with_context("inspecting container of " + service);
+    }
+    if (inspected->state.running) {
+      continue;
+    }
+    emit("container", inspected->name, "Starting");
+    co_await start_mutex_.lock();
+    Result<void> started = co_await docker_.start_container(cid);
+    start_mutex_.unlock();
+    if (!started) {
+      co_return std::move(started).error().with_context("starting container " + inspected->name);
+    }
+    emit("container", inspected->name, "Started");
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> UpRun::wait_ready(std::string service, Readiness readiness,
+                                                std::optional<Clock::time_point> deadline) {
+  // A service others wait on to complete is ready for --wait once it exited 0.
+  bool completes = false;
+  for (const auto& s : project_.spec.services) {
+    for (const auto& d : s.depends_on) {
+      completes |= d.service == service &&
+                   d.condition == compose::DependencyCondition::CompletedSuccessfully;
+    }
+  }
+  for (;;) {
+    bool all_ready = true;
+    for (const auto& id : runs_[service].containers) {
+      std::string cid = id;
+      Result<engine::ContainerInspect> c = co_await docker_.inspect_container(cid);
+      if (!c) {
+        co_return std::move(c).error().with_context("inspecting container of " + service);
+      }
+      const engine::ContainerState& st = c->state;
+      bool exited = st.status == "exited" || st.status == "dead";
+      std::string exit_text = "exited with code " + std::to_string(st.exit_code);
+      switch (readiness) {
+      case Readiness::Started:
+        break;
+      case Readiness::Healthy:
+        if (!st.health) {
+          co_return Error(ErrorCode::InvalidSpec, "dependency " + service +
+                                                      " has no healthcheck, so service_healthy "
+                                                      "can never be met");
+        }
+        if (st.health->status == "unhealthy") {
+          co_return Error(ErrorCode::Conflict, "dependency " + service + " is unhealthy: " +
+                                                   c->name + ": " + last_health_output(st));
+        }
+        if (exited) {
+          co_return Error(ErrorCode::Conflict,
+                          "dependency " + service + " " + exit_text + " before it was healthy");
+        }
+        all_ready &= st.health->status == "healthy";
+        break;
+      case Readiness::Completed:
+        if (exited && st.exit_code != 0) {
+          co_return Error(ErrorCode::Conflict,
+                          "service " + service + " didn't complete successfully: " + exit_text);
+        }
+        all_ready &= exited;
+        break;
+      case Readiness::RunningOrHealthy:
+        if (completes && exited) {
+          if (st.exit_code != 0) {
+            co_return Error(ErrorCode::Conflict,
+                            "service " + service + " didn't complete successfully: " + exit_text);
+          }
+          break;
+        }
+        if (exited) {
+          co_return Error(ErrorCode::Conflict, "container " + c->name + " " + exit_text);
+        }
+        if (st.health) {
+          if (st.health->status == "unhealthy") {
+            co_return Error(ErrorCode::Conflict,
+                            "container " + c->name + " is unhealthy: " + last_health_output(st));
+          }
+          all_ready &= st.health->status == "healthy";
+        } else {
+          all_ready &= st.running;
+        }
+        break;
+      }
+    }
+    if (all_ready) {
+      co_return Result<void>{};
+    }
+    auto wait_for = std::chrono::milliseconds(1000);
+    if (deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
+      if (left.count() <= 0) {
+        co_return Error(ErrorCode::Timeout, "application not healthy after " +
+                                                std::to_string(options_.wait_timeout_s) +
+                                                "s: service " + service + " is not ready");
+      }
+      wait_for = std::min(wait_for, left);
+    }
+    co_await changed_->wait(wait_for);
+  }
+}
+
+} // namespace aic::supervisor

@@ -1,0 +1,81 @@
+#pragma once
+
+#include "plan/dependency_graph.hpp"
+#include "plan/reconcile.hpp"
+#include "supervisor/project_operations.hpp"
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+
+namespace aic::supervisor {
+
+/// One `up`: the state of a single run, alive until every service task it spawned has ended.
+class UpRun {
+public:
+  UpRun(engine::DockerClient& docker, AsyncMutex& start_mutex, const LoadedInputs& project,
+        proto::UpOptions options, ProgressSink progress, boost::asio::any_io_executor executor);
+
+  boost::asio::awaitable<Result<void>> run();
+  /// Everything checked before the first engine call; run() does it too.
+  Result<void> validate();
+
+private:
+  /// How a service's containers must be before something waits no longer.
+  enum class Readiness : std::uint8_t { Started, Healthy, Completed, RunningOrHealthy };
+
+  struct ServiceRun {
+    plan::ServicePlan plan;
+    std::vector<std::string> containers; ///< ids, after convergence
+    std::vector<std::string> names;      ///< their names, in the same order
+    bool created = false;
+    bool done = false;
+    std::optional<Error> error;
+  };
+
+  boost::asio::awaitable<Result<void>> observe();
+  boost::asio::awaitable<Result<void>> ensure_images();
+  boost::asio::awaitable<Result<void>> ensure_networks();
+  boost::asio::awaitable<Result<void>> ensure_volumes();
+  boost::asio::awaitable<Result<void>> handle_orphans();
+  boost::asio::awaitable<Result<void>> converge();
+  boost::asio::awaitable<Result<void>> service_task(std::string service);
+  boost::asio::awaitable<Result<void>> apply_step(std::string service, plan::ContainerStep step);
+  boost::asio::awaitable<Result<void>> wait_dependencies(std::string service);
+  boost::asio::awaitable<Result<void>> start_containers(std::string service);
+  /// Waits until every container of `service` is in `readiness`; fails at once when one can no
+  /// longer get there (unhealthy, exited). Reacts to the engine's events, re-inspecting at
+  /// least every second in case one was missed.
+  boost::asio::awaitable<Result<void>>
+  wait_ready(std::string service, Readiness readiness,
+             std::optional<std::chrono::steady_clock::time_point> deadline);
+  boost::asio::awaitable<Result<void>> remove_container(std::string id, std::string name);
+
+  Result<engine::ContainerCreate> create_request(const std::string& service, int number,
+                                                 const std::string& name) const;
+  void emit(std::string kind, std::string name, std::string status, std::string detail = {},
+            std::string level = "info");
+  void finish(const std::string& service, Result<void> result);
+  /// One progress event per container of `service`.
+  void emit_for(const std::string& service, const std::string& status,
+                const std::string& detail = {});
+
+  engine::DockerClient& docker_;
+  AsyncMutex& start_mutex_;
+  const LoadedInputs& project_;
+  proto::UpOptions options_;
+  ProgressSink progress_;
+  boost::asio::any_io_executor executor_;
+  plan::DependencyGraph graph_;
+  std::vector<std::string> selected_; ///< services this up acts on, sorted
+  std::map<std::string, std::string> hashes_;
+  std::vector<plan::ObservedContainer> observed_;
+  plan::ProjectPlan plan_;
+  std::map<std::string, ServiceRun> runs_;
+  std::shared_ptr<Signal> changed_; ///< a task finished or the engine sent an event
+  int api_minor_ = 41;
+};
+
+} // namespace aic::supervisor

@@ -1,0 +1,197 @@
+#include "aicd_fixture.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <sstream>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace aic::e2e {
+
+namespace {
+
+bool socket_answers(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0) {
+    return false;
+  }
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+} // namespace
+
+std::string make_temp_dir(const std::string& prefix) {
+  std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (!::mkdtemp(buf.data())) {
+    ADD_FAILURE() << "mkdtemp failed";
+    return "/tmp";
+  }
+  return buf.data();
+}
+
+void remove_dir(const std::string& dir) {
+  if (dir.rfind("/tmp/", 0) == 0 && dir.size() > 5) {
+    run_shell("rm -rf " + shell_quote(dir));
+  }
+}
+
+void write_file(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+}
+
+AicdProcess::AicdProcess(std::vector<std::string> extra_args)
+    : dir_(make_temp_dir("aicd-e2e")), socket_(dir_ + "/aicd.sock"), state_dir_(dir_ + "/state"),
+      log_file_(dir_ + "/aicd.log"), extra_args_(std::move(extra_args)) {}
+
+AicdProcess::~AicdProcess() {
+  stop();
+  remove_dir(dir_);
+}
+
+bool AicdProcess::start() {
+  std::string binary = std::string(AIC_BINARY_DIR) + "/aicd";
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    int fd = ::open(log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    std::string docker = "unix://" + engine_socket();
+    std::vector<std::string> args = {binary,        "--socket",    socket_,
+                                     "--state-dir", state_dir_,    "--docker-host",
+                                     docker,        "--log-level", "debug"};
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+    std::vector<char*> argv;
+    for (auto& a : args) {
+      argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
+    ::execv(binary.c_str(), argv.data());
+    ::_exit(127);
+  }
+  for (int i = 0; i < 200; ++i) {
+    if (socket_answers(socket_)) {
+      return true;
+    }
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      ADD_FAILURE() << "aicd exited at start:\n" << log();
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ADD_FAILURE() << "aicd did not answer on " << socket_ << " within 10 s:\n" << log();
+  return false;
+}
+
+void AicdProcess::kill9() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+}
+
+void AicdProcess::stop() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    for (int i = 0; i < 100; ++i) {
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "aicd did not stop within 5 s of SIGTERM";
+    kill9();
+  }
+}
+
+std::string AicdProcess::log() const {
+  return read_all(log_file_);
+}
+
+std::string aic_command(const AicdProcess& aicd, const std::string& dir,
+                        const std::vector<std::string>& args) {
+  std::string cmd = "cd " + shell_quote(dir) + " && AIC_HOST=" + shell_quote(aicd.host()) + " " +
+                    shell_quote(std::string(AIC_BINARY_DIR) + "/aic");
+  for (const auto& a : args) {
+    cmd += " " + shell_quote(a);
+  }
+  return cmd;
+}
+
+AicResult run_aic(const AicdProcess& aicd, const std::string& dir,
+                  const std::vector<std::string>& args) {
+  std::string err_file = dir + "/.aic-stderr";
+  std::vector<std::string> all = args;
+  if (!all.empty() && (all[0] == "up" || all[0] == "down" || all[0] == "create")) {
+    all.insert(all.begin() + 1, "--progress=plain");
+  }
+  ShellResult r = run_shell(aic_command(aicd, dir, all) + " 2>" + shell_quote(err_file));
+  AicResult out{r.exit_code, r.out, read_all(err_file)};
+  ::unlink(err_file.c_str());
+  return out;
+}
+
+std::string inspect(const std::string& target, const std::string& format) {
+  ShellResult r = run_shell(docker_cli() + " inspect -f " + shell_quote(format) + " " +
+                            shell_quote(target) + " 2>/dev/null");
+  return r.exit_code == 0 ? trim(r.out) : std::string();
+}
+
+std::vector<std::string> project_containers(const std::string& project) {
+  ShellResult r = run_shell(docker_cli() + " ps -a --filter " +
+                            shell_quote("label=" + std::string(kProjectLabel) + "=" + project) +
+                            " --format '{{.Names}}'");
+  std::vector<std::string> names;
+  std::stringstream ss(r.out);
+  std::string line;
+  while (std::getline(ss, line)) {
+    if (!line.empty()) {
+      names.push_back(line);
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+long long rfc3339_ns(const std::string& time) {
+  ShellResult r = run_shell("date -d " + shell_quote(time) + " +%s%N 2>/dev/null");
+  if (r.exit_code != 0) {
+    return 0;
+  }
+  try {
+    return std::stoll(trim(r.out));
+  } catch (...) {
+    return 0;
+  }
+}
+
+} // namespace aic::e2e
