@@ -54,6 +54,10 @@ ServicePlan plan_service(const ServiceTarget& target, std::vector<ObservedContai
     } else if (c->config_hash != target.config_hash && !options.no_recreate) {
       step.action = StepAction::Recreate;
       step.reason = "configuration changed";
+    } else if (!target.image_id.empty() && !c->image_id.empty() && c->image_id != target.image_id &&
+               !options.no_recreate) {
+      step.action = StepAction::Recreate;
+      step.reason = "image changed";
     }
     plan.steps.push_back(step);
   }

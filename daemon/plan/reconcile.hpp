@@ -15,7 +15,8 @@ struct ObservedContainer {
   std::string service;
   int number = 0;
   std::string config_hash;
-  std::string state; ///< created, running, exited, restarting, paused, dead, removing
+  std::string state;    ///< created, running, exited, restarting, paused, dead, removing
+  std::string image_id; ///< the image it was created from ("sha256:...")
   bool oneoff = false;
 
   bool operator==(const ObservedContainer&) const = default;
@@ -26,6 +27,8 @@ struct ServiceTarget {
   std::string service;
   int replicas = 1;
   std::string config_hash;
+  /// The image the service's containers should run ("sha256:..."); "" = not known, not compared.
+  std::string image_id;
 };
 
 struct ReconcileOptions {
@@ -68,7 +71,8 @@ struct ProjectPlan {
 };
 
 /// Decides, per service, which containers to keep, create, recreate and remove, as Compose's
-/// convergence does: a container whose config hash differs is recreated (unless no_recreate),
+/// convergence does: a container whose config hash or image differs is recreated (unless
+/// no_recreate),
 /// every one with force_recreate; replicas beyond the target are removed from the highest
 /// number down; new replicas take the lowest free numbers from 1. When two containers claim one
 /// number (left behind by an interrupted recreate), the up-to-date one (running first) is kept

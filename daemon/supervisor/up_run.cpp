@@ -198,6 +198,7 @@ asio::awaitable<Result<void>> UpRun::run() {
     result = co_await ensure_images();
   }
   if (result) {
+    replan();
     result = co_await ensure_networks();
   }
   if (result) {
@@ -249,6 +250,7 @@ asio::awaitable<Result<void>> UpRun::observe() {
     o.number = number_label(c.labels);
     o.config_hash = label_or(c.labels, plan::label::kConfigHash);
     o.state = c.state;
+    o.image_id = c.image_id;
     o.oneoff = label_or(c.labels, plan::label::kOneoff) == "True";
     observed_.push_back(std::move(o));
   }
@@ -273,13 +275,26 @@ asio::awaitable<Result<void>> UpRun::observe() {
                       "services." + name + ": container_name \"" + s->container_name +
                           "\" allows one replica only, " + std::to_string(replicas) + " asked");
     }
-    targets.push_back({name, replicas, hashes_[name]});
+    targets.push_back({name, replicas, hashes_[name], ""});
   }
+  targets_ = targets;
+  reconcile_options_ = options;
   plan_ = plan::reconcile(targets, observed_, options);
   for (auto& sp : plan_.services) {
     runs_[sp.service].plan = sp;
   }
   co_return Result<void>{};
+}
+
+void UpRun::replan() {
+  for (auto& t : targets_) {
+    auto id = image_ids_.find(project_.spec.service(t.service)->image);
+    t.image_id = id == image_ids_.end() ? std::string() : id->second;
+  }
+  plan_ = plan::reconcile(targets_, observed_, reconcile_options_);
+  for (auto& sp : plan_.services) {
+    runs_[sp.service].plan = sp;
+  }
 }
 
 asio::awaitable<Result<void>> UpRun::ensure_images() {
@@ -303,6 +318,9 @@ asio::awaitable<Result<void>> UpRun::ensure_images() {
       Result<engine::ImageInspect> found = co_await docker_.inspect_image(image);
       if (!found && found.error().code() != ErrorCode::NotFound) {
         co_return std::move(found).error().with_context("inspecting image " + s->image);
+      }
+      if (found) {
+        image_ids_[s->image] = found->id;
       }
       if (!found) {
         if (has_build && options_.build == "never") {
@@ -354,6 +372,7 @@ asio::awaitable<Result<void>> UpRun::ensure_images() {
         co_return std::move(built).error().with_context("building " + s->image + " for service " +
                                                         name);
       }
+      image_ids_[s->image] = built->image_id;
       emit("image", s->image, "Built");
     } else if (pull) {
       emit("image", s->image, "Pulling");
@@ -367,6 +386,10 @@ asio::awaitable<Result<void>> UpRun::ensure_images() {
       if (!pulled) {
         co_return std::move(pulled).error().with_context("pulling " + s->image + " for service " +
                                                          name);
+      }
+      Result<engine::ImageInspect> pulled_image = co_await docker_.inspect_image(image_name);
+      if (pulled_image) {
+        image_ids_[s->image] = pulled_image->id;
       }
       emit("image", s->image, "Pulled");
     }

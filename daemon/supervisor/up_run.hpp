@@ -37,6 +37,8 @@ private:
 
   boost::asio::awaitable<Result<void>> observe();
   boost::asio::awaitable<Result<void>> ensure_images();
+  /// Reconciles again now that the images' IDs are known (a pulled or rebuilt image recreates).
+  void replan();
   boost::asio::awaitable<Result<void>> ensure_networks();
   boost::asio::awaitable<Result<void>> ensure_volumes();
   boost::asio::awaitable<Result<void>> handle_orphans();
@@ -73,6 +75,9 @@ private:
   std::map<std::string, std::string> hashes_;
   std::vector<plan::ObservedContainer> observed_;
   plan::ProjectPlan plan_;
+  std::vector<plan::ServiceTarget> targets_;
+  plan::ReconcileOptions reconcile_options_;
+  std::map<std::string, std::string> image_ids_; ///< image name -> its ID
   std::map<std::string, ServiceRun> runs_;
   std::shared_ptr<Signal> changed_; ///< a task finished or the engine sent an event
   int api_minor_ = 41;

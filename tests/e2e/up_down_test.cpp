@@ -274,6 +274,19 @@ TEST_F(UpDownTest, BuildsAMissingImageFromTheBuildSection) {
   EXPECT_EQ(inspect(name("web"), "{{.Config.Image}}"), project_ + "-web");
   ShellResult built = run_shell(docker_cli() + " exec " + name("web") + " cat /built");
   EXPECT_EQ(trim(built.out), "built-by-aic");
+  // A rebuild that changes the image recreates the container, as Compose does.
+  std::string first = inspect(name("web"), "{{.Id}}");
+  AicResult same = aic({"up", "-d"});
+  ASSERT_EQ(same.exit_code, 0) << same.err;
+  EXPECT_EQ(inspect(name("web"), "{{.Id}}"), first);
+  write_file(dir_ + "/app/Dockerfile", "FROM aic-test/busybox:latest\n"
+                                       "RUN echo rebuilt-by-aic > /built\n"
+                                       "CMD [\"sleep\", \"3600\"]\n");
+  AicResult rebuilt = aic({"up", "-d", "--build"});
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
+  EXPECT_NE(inspect(name("web"), "{{.Id}}"), first);
+  built = run_shell(docker_cli() + " exec " + name("web") + " cat /built");
+  EXPECT_EQ(trim(built.out), "rebuilt-by-aic");
   AicResult down = aic({"down", "--rmi", "local"});
   ASSERT_EQ(down.exit_code, 0) << down.err;
   EXPECT_EQ(inspect(project_ + "-web", "{{.Id}}"), "");

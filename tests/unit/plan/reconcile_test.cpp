@@ -52,6 +52,19 @@ TEST(Reconcile, RecreatesContainerWhenConfigHashDiffers) {
   EXPECT_EQ(plan.services[0].steps[0].reason, "configuration changed");
 }
 
+TEST(Reconcile, RecreatesContainerWhenItsImageWasRebuiltOrPulled) {
+  ObservedContainer c = container("web", 1, "h1");
+  c.image_id = "sha256:old";
+  ProjectPlan plan = reconcile({{"web", 1, "h1", "sha256:new"}}, {c}, known({"web"}));
+  EXPECT_EQ(actions(plan.services[0]), (Steps{{StepAction::Recreate, 1}}));
+  EXPECT_EQ(plan.services[0].steps[0].reason, "image changed");
+  // Unknown on either side: nothing to compare.
+  plan = reconcile({{"web", 1, "h1", ""}}, {c}, known({"web"}));
+  EXPECT_EQ(actions(plan.services[0]), (Steps{{StepAction::Keep, 1}}));
+  plan = reconcile({{"web", 1, "h1", "sha256:old"}}, {c}, known({"web"}));
+  EXPECT_EQ(actions(plan.services[0]), (Steps{{StepAction::Keep, 1}}));
+}
+
 TEST(Reconcile, NoRecreateKeepsAChangedContainer) {
   ReconcileOptions o = known({"web"});
   o.no_recreate = true;
