@@ -1,0 +1,55 @@
+#pragma once
+
+// Small helpers shared by the translation units of UpRun (up_run*.cpp); not an interface.
+
+#include "compose/loader.hpp"
+#include "engine/container_types.hpp"
+#include "plan/naming.hpp"
+
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace aic::supervisor::up_detail {
+
+inline std::string label_filter(std::string_view key, const std::string& value) {
+  return std::string(key) + "=" + value;
+}
+
+inline int number_label(const std::map<std::string, std::string>& labels) {
+  auto it = labels.find(std::string(plan::label::kNumber));
+  if (it == labels.end()) {
+    return 0;
+  }
+  try {
+    return std::stoi(it->second);
+  } catch (...) {
+    return 0;
+  }
+}
+
+inline std::string label_or(const std::map<std::string, std::string>& labels,
+                            std::string_view key) {
+  auto it = labels.find(std::string(key));
+  return it == labels.end() ? std::string() : it->second;
+}
+
+/// The output of the newest health probe, without its trailing newlines.
+inline std::string last_health_output(const engine::ContainerState& state) {
+  if (!state.health || state.health->log.empty()) {
+    return {};
+  }
+  std::string out = state.health->log.back().output;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) {
+    out.pop_back();
+  }
+  return out;
+}
+
+inline const compose::Node* service_node(const compose::LoadedProject& loaded,
+                                         const std::string& name) {
+  const compose::Node* services = loaded.model.find("services");
+  return services ? services->find(name) : nullptr;
+}
+
+} // namespace aic::supervisor::up_detail

@@ -1,0 +1,161 @@
+// UpRun: dependency conditions, starting containers, and waiting for readiness.
+#include "supervisor/up_run.hpp"
+#include "supervisor/up_run_support.hpp"
+
+#include <algorithm>
+#include <boost/asio/use_awaitable.hpp>
+#include <set>
+
+namespace aic::supervisor {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using namespace up_detail;
+
+asio::awaitable<Result<void>> UpRun::wait_dependencies(std::string service) {
+  const compose::ServiceSpec* s = project_.spec.service(service);
+  for (const auto& dep : s->depends_on) {
+    if (runs_.count(dep.service) == 0) {
+      continue; // not part of this up (--no-deps, or disabled)
+    }
+    while (!runs_[dep.service].done) {
+      co_await changed_->wait(std::chrono::seconds(1));
+    }
+    Result<void> ok = Result<void>{};
+    if (runs_[dep.service].error) {
+      ok = Error(ErrorCode::Conflict, "dependency " + dep.service + " failed to start");
+    } else if (dep.condition == compose::DependencyCondition::Healthy) {
+      emit_for(dep.service, "Waiting");
+      ok = co_await wait_ready(dep.service, Readiness::Healthy, std::nullopt);
+      if (ok) {
+        emit_for(dep.service, "Healthy");
+      }
+    } else if (dep.condition == compose::DependencyCondition::CompletedSuccessfully) {
+      emit_for(dep.service, "Waiting");
+      ok = co_await wait_ready(dep.service, Readiness::Completed, std::nullopt);
+      if (ok) {
+        emit_for(dep.service, "Exited", "exit code 0");
+      }
+    }
+    if (!ok) {
+      if (!dep.required) {
+        emit("service", service, "Warning",
+             "optional dependency " + dep.service + " failed: " + ok.error().describe(), "warning");
+        continue;
+      }
+      co_return ok;
+    }
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> UpRun::start_containers(std::string service) {
+  for (const auto& id : runs_[service].containers) {
+    std::string cid = id;
+    Result<engine::ContainerInspect> inspected = co_await docker_.inspect_container(cid);
+    if (!inspected) {
+      co_return std::move(inspected).error().with_context("inspecting container of " + service);
+    }
+    if (inspected->state.running) {
+      continue;
+    }
+    emit("container", inspected->name, "Starting");
+    co_await start_mutex_.lock();
+    Result<void> started = co_await docker_.start_container(cid);
+    start_mutex_.unlock();
+    if (!started) {
+      co_return std::move(started).error().with_context("starting container " + inspected->name);
+    }
+    emit("container", inspected->name, "Started");
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> UpRun::wait_ready(std::string service, Readiness readiness,
+                                                std::optional<Clock::time_point> deadline) {
+  // A service others wait on to complete is ready for --wait once it exited 0.
+  bool completes = false;
+  for (const auto& s : project_.spec.services) {
+    for (const auto& d : s.depends_on) {
+      completes |= d.service == service &&
+                   d.condition == compose::DependencyCondition::CompletedSuccessfully;
+    }
+  }
+  for (;;) {
+    bool all_ready = true;
+    for (const auto& id : runs_[service].containers) {
+      std::string cid = id;
+      Result<engine::ContainerInspect> c = co_await docker_.inspect_container(cid);
+      if (!c) {
+        co_return std::move(c).error().with_context("inspecting container of " + service);
+      }
+      const engine::ContainerState& st = c->state;
+      bool exited = st.status == "exited" || st.status == "dead";
+      std::string exit_text = "exited with code " + std::to_string(st.exit_code);
+      switch (readiness) {
+      case Readiness::Started:
+        break;
+      case Readiness::Healthy:
+        if (!st.health) {
+          co_return Error(ErrorCode::InvalidSpec, "dependency " + service +
+                                                      " has no healthcheck, so service_healthy "
+                                                      "can never be met");
+        }
+        if (st.health->status == "unhealthy") {
+          co_return Error(ErrorCode::Conflict, "dependency " + service + " is unhealthy: " +
+                                                   c->name + ": " + last_health_output(st));
+        }
+        if (exited) {
+          co_return Error(ErrorCode::Conflict,
+                          "dependency " + service + " " + exit_text + " before it was healthy");
+        }
+        all_ready &= st.health->status == "healthy";
+        break;
+      case Readiness::Completed:
+        if (exited && st.exit_code != 0) {
+          co_return Error(ErrorCode::Conflict,
+                          "service " + service + " didn't complete successfully: " + exit_text);
+        }
+        all_ready &= exited;
+        break;
+      case Readiness::RunningOrHealthy:
+        if (completes && exited) {
+          if (st.exit_code != 0) {
+            co_return Error(ErrorCode::Conflict,
+                            "service " + service + " didn't complete successfully: " + exit_text);
+          }
+          break;
+        }
+        if (exited) {
+          co_return Error(ErrorCode::Conflict, "container " + c->name + " " + exit_text);
+        }
+        if (st.health) {
+          if (st.health->status == "unhealthy") {
+            co_return Error(ErrorCode::Conflict,
+                            "container " + c->name + " is unhealthy: " + last_health_output(st));
+          }
+          all_ready &= st.health->status == "healthy";
+        } else {
+          all_ready &= st.running;
+        }
+        break;
+      }
+    }
+    if (all_ready) {
+      co_return Result<void>{};
+    }
+    auto wait_for = std::chrono::milliseconds(1000);
+    if (deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
+      if (left.count() <= 0) {
+        co_return Error(ErrorCode::Timeout, "application not healthy after " +
+                                                std::to_string(options_.wait_timeout_s) +
+                                                "s: service " + service + " is not ready");
+      }
+      wait_for = std::min(wait_for, left);
+    }
+    co_await changed_->wait(wait_for);
+  }
+}
+
+} // namespace aic::supervisor
