@@ -28,6 +28,25 @@ compose::LoadOptions load_options_from(const ParsedArgs& args, const Invocation&
   return o;
 }
 
+int usage_error(std::ostream& err, const std::string& command, const std::string& message) {
+  err << "error: " << message << "\nRun 'aic " << command << " --help' for usage.\n";
+  return static_cast<int>(ExitCode::Usage);
+}
+
+std::optional<int> parse_count(std::string_view text) {
+  if (text.empty() || text.size() > 9) {
+    return std::nullopt;
+  }
+  int v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
 void print_error(std::ostream& err, const Error& error) {
   err << "error: ";
   for (const auto& c : error.context()) {

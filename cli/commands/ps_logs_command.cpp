@@ -15,11 +15,6 @@
 namespace aic::cli {
 namespace {
 
-int usage_error(std::ostream& err, const std::string& command, const std::string& message) {
-  err << "error: " << message << "\nRun 'aic " << command << " --help' for usage.\n";
-  return static_cast<int>(ExitCode::Usage);
-}
-
 std::string join(const std::vector<std::string>& items, const std::string& sep) {
   std::string out;
   for (const auto& i : items) {

@@ -40,25 +40,6 @@ std::vector<FlagSpec> up_flag_specs(bool create_only) {
   return specs;
 }
 
-std::optional<int> parse_int(const std::string& s) {
-  if (s.empty() || s.size() > 9) {
-    return std::nullopt;
-  }
-  int v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') {
-      return std::nullopt;
-    }
-    v = v * 10 + (c - '0');
-  }
-  return v;
-}
-
-int usage_error(std::ostream& err, const std::string& command, const std::string& message) {
-  err << "error: " << message << "\nRun 'aic " << command << " --help' for usage.\n";
-  return static_cast<int>(ExitCode::Usage);
-}
-
 } // namespace
 
 int run_up(const Invocation& inv, const std::vector<std::string>& raw, bool create_only) {
@@ -105,14 +86,14 @@ int run_up(const Invocation& inv, const std::vector<std::string>& raw, bool crea
     options.pull = *pull;
   }
   if (auto t = args.last("wait-timeout")) {
-    std::optional<int> v = parse_int(*t);
+    std::optional<int> v = parse_count(*t);
     if (!v) {
       return usage_error(err, command, "invalid --wait-timeout \"" + *t + "\": seconds expected");
     }
     options.wait_timeout_s = *v;
   }
   if (auto t = args.last("timeout")) {
-    std::optional<int> v = parse_int(*t);
+    std::optional<int> v = parse_count(*t);
     if (!v) {
       return usage_error(err, command, "invalid --timeout \"" + *t + "\": seconds expected");
     }
@@ -120,7 +101,7 @@ int run_up(const Invocation& inv, const std::vector<std::string>& raw, bool crea
   }
   for (const auto& s : args.all("scale")) {
     auto eq = s.find('=');
-    std::optional<int> n = eq == std::string::npos ? std::nullopt : parse_int(s.substr(eq + 1));
+    std::optional<int> n = eq == std::string::npos ? std::nullopt : parse_count(s.substr(eq + 1));
     if (eq == 0 || !n) {
       return usage_error(err, command, "invalid --scale \"" + s + "\": use SERVICE=N");
     }
@@ -227,7 +208,7 @@ int run_down(const Invocation& inv, const std::vector<std::string>& raw) {
     query += "&remove_orphans=true";
   }
   if (auto t = args.last("timeout")) {
-    if (!parse_int(*t)) {
+    if (!parse_count(*t)) {
       return usage_error(err, "down", "invalid --timeout \"" + *t + "\": seconds expected");
     }
     query += "&timeout=" + *t;

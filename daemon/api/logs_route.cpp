@@ -25,11 +25,6 @@ struct LogState {
   bool stopping = false;
 };
 
-std::string label_of(const std::map<std::string, std::string>& labels, std::string_view key) {
-  auto it = labels.find(std::string(key));
-  return it == labels.end() ? std::string() : it->second;
-}
-
 asio::awaitable<void> read_container(std::shared_ptr<LogState> state,
                                      std::shared_ptr<engine::ContainerStream> stream,
                                      nlohmann::json origin) {
@@ -113,9 +108,9 @@ asio::awaitable<void> stream_project_logs(DaemonContext& ctx, Request& request,
   auto state = std::make_shared<LogState>(ctx.executor);
   std::set<std::string> known;
   for (const auto& c : *containers) {
-    std::string service = label_of(c.labels, plan::label::kService);
+    std::string service = plan::label_value(c.labels, plan::label::kService);
     known.insert(service);
-    if (label_of(c.labels, plan::label::kOneoff) == "True" ||
+    if (plan::label_value(c.labels, plan::label::kOneoff) == "True" ||
         (!services.empty() && services.count(service) == 0)) {
       continue;
     }
@@ -134,7 +129,7 @@ asio::awaitable<void> stream_project_logs(DaemonContext& ctx, Request& request,
     state->streams.push_back(shared);
     nlohmann::json origin = {{"container", c.names.empty() ? c.id : c.names.front()},
                              {"service", service},
-                             {"number", label_of(c.labels, plan::label::kNumber)}};
+                             {"number", plan::label_value(c.labels, plan::label::kNumber)}};
     ++state->active;
     asio::co_spawn(ctx.executor, read_container(state, shared, origin), asio::detached);
   }

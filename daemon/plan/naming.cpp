@@ -35,6 +35,26 @@ void add_common(std::map<std::string, std::string>& labels, const compose::Proje
 
 } // namespace
 
+std::string label_value(const std::map<std::string, std::string>& labels, std::string_view key) {
+  auto it = labels.find(std::string(key));
+  return it == labels.end() ? std::string() : it->second;
+}
+
+int container_number(const std::map<std::string, std::string>& labels) {
+  std::string text = label_value(labels, label::kNumber);
+  if (text.empty() || text.size() > 9) {
+    return 0;
+  }
+  int n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      return 0;
+    }
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
 std::string container_name(std::string_view project, std::string_view service, int number) {
   std::string out(project);
   out += '-';

@@ -32,6 +32,12 @@ inline constexpr std::string_view kAicVersion = "io.aic.version";
 inline constexpr std::string_view kComposeVersion = "2.24.0";
 inline constexpr std::string_view kAicVersion = "0.1.0";
 
+/// The value of label `key`, or "" when absent.
+std::string label_value(const std::map<std::string, std::string>& labels, std::string_view key);
+
+/// The com.docker.compose.container-number label as a number; 0 when absent or malformed.
+int container_number(const std::map<std::string, std::string>& labels);
+
 /// `<project>-<service>-<n>`, Compose v2's container name.
 std::string container_name(std::string_view project, std::string_view service, int number);
 

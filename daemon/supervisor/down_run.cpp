@@ -11,11 +11,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::string label_of(const std::map<std::string, std::string>& labels, std::string_view key) {
-  auto it = labels.find(std::string(key));
-  return it == labels.end() ? std::string() : it->second;
-}
-
 /// Services named in a `com.docker.compose.depends_on` label ("db:service_healthy:true,…").
 std::vector<std::string> depends_on_services(const std::string& label) {
   std::vector<std::string> out;
@@ -112,9 +107,9 @@ asio::awaitable<Result<void>> ProjectOperations::down(std::string project,
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> by_service;
   std::vector<std::string> orphans;
   for (const auto& c : *containers) {
-    std::string service = label_of(c.labels, plan::label::kService);
+    std::string service = plan::label_value(c.labels, plan::label::kService);
     std::string name = c.names.empty() ? c.id : c.names.front();
-    bool oneoff = label_of(c.labels, plan::label::kOneoff) == "True";
+    bool oneoff = plan::label_value(c.labels, plan::label::kOneoff) == "True";
     bool orphan = oneoff || (stored && known.count(service) == 0);
     if (orphan && !options.remove_orphans) {
       if (!oneoff) {
@@ -122,7 +117,7 @@ asio::awaitable<Result<void>> ProjectOperations::down(std::string project,
       }
       continue;
     }
-    depends_on[service] = depends_on_services(label_of(c.labels, plan::label::kDependsOn));
+    depends_on[service] = depends_on_services(plan::label_value(c.labels, plan::label::kDependsOn));
     by_service[service].emplace_back(c.id, name);
   }
   if (!orphans.empty()) {
@@ -263,11 +258,11 @@ ProjectOperations::stop(std::string project, std::optional<int> timeout_s, Progr
   std::map<std::string, std::vector<std::string>> depends_on;
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> by_service;
   for (const auto& c : *containers) {
-    if (label_of(c.labels, plan::label::kOneoff) == "True") {
+    if (plan::label_value(c.labels, plan::label::kOneoff) == "True") {
       continue;
     }
-    std::string service = label_of(c.labels, plan::label::kService);
-    depends_on[service] = depends_on_services(label_of(c.labels, plan::label::kDependsOn));
+    std::string service = plan::label_value(c.labels, plan::label::kService);
+    depends_on[service] = depends_on_services(plan::label_value(c.labels, plan::label::kDependsOn));
     by_service[service].emplace_back(c.id, c.names.empty() ? c.id : c.names.front());
   }
   for (const auto& wave : removal_waves(depends_on)) {

@@ -15,21 +15,12 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::string label_of(const std::map<std::string, std::string>& labels, std::string_view key) {
-  auto it = labels.find(std::string(key));
-  return it == labels.end() ? std::string() : it->second;
-}
-
 proto::ContainerStatus to_status(const engine::ContainerSummary& c) {
   proto::ContainerStatus s;
   s.id = c.id;
   s.name = c.names.empty() ? c.id : c.names.front();
-  s.service = label_of(c.labels, plan::label::kService);
-  try {
-    s.number = std::stoi(label_of(c.labels, plan::label::kNumber));
-  } catch (...) {
-    s.number = 0;
-  }
+  s.service = plan::label_value(c.labels, plan::label::kService);
+  s.number = plan::container_number(c.labels);
   s.image = c.image;
   s.state = c.state;
   s.status = c.status;
@@ -115,12 +106,12 @@ asio::awaitable<Result<proto::ProjectStatus>> ProjectOperations::status(std::str
   proto::ProjectStatus status;
   status.name = project;
   for (const auto& c : *containers) {
-    if (label_of(c.labels, plan::label::kOneoff) == "True") {
+    if (plan::label_value(c.labels, plan::label::kOneoff) == "True") {
       continue;
     }
     if (status.working_dir.empty()) {
-      status.working_dir = label_of(c.labels, plan::label::kWorkingDir);
-      std::string files = label_of(c.labels, plan::label::kConfigFiles);
+      status.working_dir = plan::label_value(c.labels, plan::label::kWorkingDir);
+      std::string files = plan::label_value(c.labels, plan::label::kConfigFiles);
       std::size_t start = 0;
       while (!files.empty() && start <= files.size()) {
         std::size_t comma = files.find(',', start);
@@ -151,15 +142,15 @@ asio::awaitable<Result<std::vector<proto::ProjectStatus>>> ProjectOperations::li
   }
   std::map<std::string, proto::ProjectStatus> projects;
   for (const auto& c : *containers) {
-    if (label_of(c.labels, plan::label::kOneoff) == "True") {
+    if (plan::label_value(c.labels, plan::label::kOneoff) == "True") {
       continue;
     }
-    std::string name = label_of(c.labels, plan::label::kProject);
+    std::string name = plan::label_value(c.labels, plan::label::kProject);
     proto::ProjectStatus& p = projects[name];
     p.name = name;
     if (p.working_dir.empty()) {
-      p.working_dir = label_of(c.labels, plan::label::kWorkingDir);
-      std::string files = label_of(c.labels, plan::label::kConfigFiles);
+      p.working_dir = plan::label_value(c.labels, plan::label::kWorkingDir);
+      std::string files = plan::label_value(c.labels, plan::label::kConfigFiles);
       if (!files.empty()) {
         p.config_files = {files};
       }

@@ -208,12 +208,12 @@ asio::awaitable<Result<void>> UpRun::observe() {
     plan::ObservedContainer o;
     o.id = c.id;
     o.name = c.names.empty() ? c.id : c.names.front();
-    o.service = label_or(c.labels, plan::label::kService);
-    o.number = number_label(c.labels);
-    o.config_hash = label_or(c.labels, plan::label::kConfigHash);
+    o.service = plan::label_value(c.labels, plan::label::kService);
+    o.number = plan::container_number(c.labels);
+    o.config_hash = plan::label_value(c.labels, plan::label::kConfigHash);
     o.state = c.state;
     o.image_id = c.image_id;
-    o.oneoff = label_or(c.labels, plan::label::kOneoff) == "True";
+    o.oneoff = plan::label_value(c.labels, plan::label::kOneoff) == "True";
     observed_.push_back(std::move(o));
   }
 

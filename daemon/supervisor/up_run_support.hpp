@@ -16,24 +16,6 @@ inline std::string label_filter(std::string_view key, const std::string& value) 
   return std::string(key) + "=" + value;
 }
 
-inline int number_label(const std::map<std::string, std::string>& labels) {
-  auto it = labels.find(std::string(plan::label::kNumber));
-  if (it == labels.end()) {
-    return 0;
-  }
-  try {
-    return std::stoi(it->second);
-  } catch (...) {
-    return 0;
-  }
-}
-
-inline std::string label_or(const std::map<std::string, std::string>& labels,
-                            std::string_view key) {
-  auto it = labels.find(std::string(key));
-  return it == labels.end() ? std::string() : it->second;
-}
-
 /// The output of the newest health probe, without its trailing newlines.
 inline std::string last_health_output(const engine::ContainerState& state) {
   if (!state.health || state.health->log.empty()) {
