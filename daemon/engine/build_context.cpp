@@ -1,7 +1,7 @@
 #include "engine/build_context.hpp"
 
+#include "archive/tar_writer.hpp"
 #include "engine/dockerignore.hpp"
-#include "engine/tar_writer.hpp"
 
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -83,7 +83,7 @@ Result<void> write_context(int fd, const std::string& context_dir,
     return std::move(ignore).error().with_context("reading " + ignore_path.string());
   }
 
-  TarWriter writer([fd](std::string_view bytes) { return send_all(fd, bytes); });
+  archive::TarWriter writer([fd](std::string_view bytes) { return send_all(fd, bytes); });
   const std::string& dockerfile_name = dockerfile.name;
   auto skip = [&](std::string_view path, bool is_dir) {
     if (cancelled.load()) {
@@ -97,11 +97,11 @@ Result<void> write_context(int fd, const std::string& context_dir,
     }
     return !(is_dir && ignore->may_reinclude_under(path));
   };
-  if (auto added = add_tree(writer, context_dir, skip); !added) {
+  if (auto added = archive::add_tree(writer, context_dir, skip); !added) {
     return added;
   }
   if (!dockerfile.inject_from.empty()) {
-    TarEntryInfo info;
+    archive::TarEntryInfo info;
     info.name = dockerfile.name;
     info.mode = 0644;
     if (auto added = writer.add_file_from_disk(info, dockerfile.inject_from); !added) {

@@ -1,5 +1,5 @@
+#include "archive/tar_writer.hpp"
 #include "client_fixture.hpp"
-#include "engine/tar_writer.hpp"
 
 #include <algorithm>
 #include <gtest/gtest.h>
@@ -299,7 +299,7 @@ TEST_F(ClientContainers, AttachedTtyContainerCanBeResized) {
 TEST_F(ClientContainers, ArchivePutThenGetRoundTripsAFile) {
   const std::string id = create({.cmd = std::vector<std::string>{"sleep", "300"}});
   std::string tar;
-  TarWriter writer([&tar](std::string_view bytes) -> Result<void> {
+  archive::TarWriter writer([&tar](std::string_view bytes) -> Result<void> {
     tar.append(bytes);
     return {};
   });

@@ -1,4 +1,4 @@
-#include "engine/tar_writer.hpp"
+#include "archive/tar_writer.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <vector>
 
-namespace aic::engine {
+namespace aic::archive {
 namespace {
 
 /// A directory under /tmp made with mkdtemp and removed with everything in it.
@@ -606,4 +606,4 @@ TEST(AddTree, FileAsRootIsInvalid) {
 }
 
 } // namespace
-} // namespace aic::engine
+} // namespace aic::archive

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace aic::engine {
+namespace aic::archive {
 
 /// Receives tar bytes in order; returns an error to stop the writer (e.g. the socket failed).
 /// No single call carries more than kTarChunkSize + 512 bytes.
@@ -25,6 +25,12 @@ struct TarEntryInfo {
   std::uint32_t mode = 0644;
   std::uint32_t uid = 0, gid = 0;
   std::int64_t mtime = 0;
+};
+
+/// How add_path() archives what it finds.
+struct AddPathOptions {
+  /// Records the files' uid and gid (`docker cp -a`); otherwise they are 0.
+  bool keep_ids = false;
 };
 
 /// Writes a POSIX (ustar + pax) tar stream into a sink, entry by entry, without holding file
@@ -54,6 +60,8 @@ public:
 private:
   friend Result<void> add_tree(TarWriter& writer, const std::string& root,
                                const std::function<bool(std::string_view, bool)>& skip);
+  friend Result<void> add_path(TarWriter& writer, const std::string& path, const std::string& name,
+                               const AddPathOptions& options);
   enum class State : std::uint8_t { Open, Finished, Failed };
 
   Result<void> check_open() const;
@@ -82,4 +90,11 @@ private:
 Result<void> add_tree(TarWriter& writer, const std::string& root,
                       const std::function<bool(std::string_view, bool)>& skip);
 
-} // namespace aic::engine
+/// Adds `path` (a file, a symlink stored as such, or a directory with everything under it,
+/// sorted) as the entry `name`, as `docker cp` archives its source. An empty `name` adds only
+/// what is inside the directory `path`, with names relative to it (`docker cp dir/. …`).
+/// Sockets, FIFOs and devices inside a directory are left out; as `path` they are an error.
+Result<void> add_path(TarWriter& writer, const std::string& path, const std::string& name,
+                      const AddPathOptions& options = {});
+
+} // namespace aic::archive

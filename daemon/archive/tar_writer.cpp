@@ -1,4 +1,4 @@
-#include "engine/tar_writer.hpp"
+#include "archive/tar_writer.hpp"
 
 #include <algorithm>
 #include <array>
@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <utility>
 
-namespace aic::engine {
+namespace aic::archive {
 namespace {
 
 constexpr std::size_t kBlockSize = 512;
@@ -482,7 +482,8 @@ Result<std::vector<std::string>> sorted_children(const std::string& dir_path) {
 Result<void>
 walk(TarWriter& writer, const std::string& dir_path, const std::string& prefix,
      const std::function<bool(std::string_view, bool)>& skip,
-     const std::function<Result<bool>(const TarEntryInfo&, const std::string&)>& add_regular) {
+     const std::function<Result<bool>(const TarEntryInfo&, const std::string&)>& add_regular,
+     bool keep_ids) {
   auto children = sorted_children(dir_path);
   if (!children) {
     if (!prefix.empty() && children.error().code() == ErrorCode::NotFound) {
@@ -504,13 +505,15 @@ walk(TarWriter& writer, const std::string& dir_path, const std::string& prefix,
     if (skip && skip(rel, is_dir)) {
       continue;
     }
-    TarEntryInfo info{rel, static_cast<std::uint32_t>(st.st_mode & 07777), 0, 0,
+    TarEntryInfo info{rel, static_cast<std::uint32_t>(st.st_mode & 07777),
+                      keep_ids ? static_cast<std::uint32_t>(st.st_uid) : 0U,
+                      keep_ids ? static_cast<std::uint32_t>(st.st_gid) : 0U,
                       static_cast<std::int64_t>(st.st_mtime)};
     if (is_dir) {
       if (auto ok = writer.add_directory(info); !ok) {
         return ok;
       }
-      if (auto ok = walk(writer, full, rel, skip, add_regular); !ok) {
+      if (auto ok = walk(writer, full, rel, skip, add_regular, keep_ids); !ok) {
         return ok;
       }
     } else if (S_ISREG(st.st_mode)) {
@@ -548,10 +551,57 @@ Result<void> add_tree(TarWriter& writer, const std::string& root,
   auto add_regular = [&writer](const TarEntryInfo& info, const std::string& path) {
     return writer.add_disk_file(info, path, /*follow=*/false);
   };
-  if (auto ok = walk(writer, root, "", skip, add_regular); !ok) {
+  if (auto ok = walk(writer, root, "", skip, add_regular, false); !ok) {
     return unexpected(std::move(ok).error().with_context("archiving " + root));
   }
   return {};
 }
 
-} // namespace aic::engine
+Result<void> add_path(TarWriter& writer, const std::string& path, const std::string& name,
+                      const AddPathOptions& options) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    return unexpected(errno_error(errno, "cannot stat " + path));
+  }
+  auto add_regular = [&writer](const TarEntryInfo& info, const std::string& file) {
+    return writer.add_disk_file(info, file, /*follow=*/false);
+  };
+  TarEntryInfo info{name, static_cast<std::uint32_t>(st.st_mode & 07777),
+                    options.keep_ids ? static_cast<std::uint32_t>(st.st_uid) : 0U,
+                    options.keep_ids ? static_cast<std::uint32_t>(st.st_gid) : 0U,
+                    static_cast<std::int64_t>(st.st_mtime)};
+  Result<void> added;
+  if (S_ISDIR(st.st_mode)) {
+    if (!name.empty()) {
+      added = writer.add_directory(info);
+    }
+    if (added) {
+      added = walk(writer, path, name, {}, add_regular, options.keep_ids);
+    }
+  } else if (name.empty()) {
+    added = unexpected(Error(ErrorCode::InvalidSpec, path + " is not a directory"));
+  } else if (S_ISREG(st.st_mode)) {
+    Result<bool> file = writer.add_disk_file(info, path, /*follow=*/false);
+    if (!file) {
+      added = unexpected(std::move(file).error());
+    } else if (!*file) {
+      added = unexpected(Error(ErrorCode::NotFound, path + " vanished while it was archived"));
+    }
+  } else if (S_ISLNK(st.st_mode)) {
+    Result<std::string> target = read_symlink(path, static_cast<std::size_t>(st.st_size));
+    if (target) {
+      added = writer.add_symlink(info, *target);
+    } else {
+      added = unexpected(std::move(target).error());
+    }
+  } else {
+    added = unexpected(Error(ErrorCode::InvalidSpec,
+                             path + " is not a regular file, a directory or a symbolic link"));
+  }
+  if (!added) {
+    return unexpected(std::move(added).error().with_context("archiving " + path));
+  }
+  return {};
+}
+
+} // namespace aic::archive
