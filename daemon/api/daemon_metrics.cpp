@@ -1,0 +1,80 @@
+#include "api/daemon_metrics.hpp"
+
+#include <array>
+#include <string>
+
+namespace aic::api {
+
+namespace {
+
+/// From 1 ms (a local inspect) to 5 min (an up that pulls, a stop that waits its timeout).
+std::vector<double> duration_buckets() {
+  return {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
+}
+
+/// The method as a label: the standard ones as sent, anything else "other", so that a client
+/// cannot grow the series with made-up methods.
+std::string method_label(std::string_view method) {
+  static constexpr std::array<std::string_view, 7> kKnown = {"GET",   "HEAD",   "POST",   "PUT",
+                                                             "PATCH", "DELETE", "OPTIONS"};
+  for (std::string_view known : kKnown) {
+    if (method == known) {
+      return std::string(method);
+    }
+  }
+  return "other";
+}
+
+double seconds(std::chrono::nanoseconds d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+} // namespace
+
+DaemonMetrics::DaemonMetrics()
+    : api_requests("aic_api_requests_total", "Requests aicd's API answered.",
+                   {"method", "route", "code"}),
+      api_request_duration("aic_api_request_duration_seconds",
+                           "Time from a request's head to the end of its answer (of the whole "
+                           "stream, for streaming routes).",
+                           {"method", "route"}, duration_buckets()),
+      engine_call_duration("aic_engine_call_duration_seconds",
+                           "Duration of aicd's request/response calls to the Docker engine.",
+                           {"method", "endpoint"}, duration_buckets()),
+      engine_call_errors("aic_engine_call_errors_total",
+                         "Engine calls that failed: no answer (code \"none\") or an error status.",
+                         {"method", "endpoint", "code"}) {}
+
+void DaemonMetrics::observe_request(const RequestRecord& record) {
+  const std::string method = method_label(record.method);
+  const std::string route = record.route.empty() ? "unmatched" : std::string(record.route);
+  const std::string code = std::to_string(record.status);
+  api_requests.add({method, route, code});
+  api_request_duration.observe({method, route}, seconds(record.duration));
+}
+
+void DaemonMetrics::observe_engine_call(const engine::CallRecord& record) {
+  const std::string method(record.method);
+  const std::string endpoint(record.endpoint);
+  engine_call_duration.observe({method, endpoint}, seconds(record.duration));
+  if (record.status == 0 || (record.status >= 400)) {
+    const std::string code = record.status == 0 ? "none" : std::to_string(record.status);
+    engine_call_errors.add({method, endpoint, code});
+  }
+}
+
+std::vector<MetricFamily> DaemonMetrics::collect() const {
+  std::vector<MetricFamily> out = {api_requests.collect(), api_request_duration.collect(),
+                                   engine_call_duration.collect(), engine_call_errors.collect()};
+  if (open_streams) {
+    MetricFamily streams{"aic_open_streams",
+                         "API responses being streamed now (events, logs, operation progress).",
+                         "gauge",
+                         {}};
+    streams.samples.push_back({"aic_open_streams", {}, static_cast<double>(open_streams())});
+    out.push_back(std::move(streams));
+  }
+  return out;
+}
+
+} // namespace aic::api

@@ -1,0 +1,38 @@
+#pragma once
+
+#include "api/metrics.hpp"
+#include "api/server_options.hpp"
+#include "engine/docker_client.hpp"
+
+#include <cstddef>
+#include <functional>
+#include <vector>
+
+namespace aic::api {
+
+/// The metrics aicd records as it runs (docs/api.md "Metrics"); GET /metrics adds those it
+/// reads at scrape time (projects, containers, events). main.cpp feeds it from the server's
+/// ServerOptions::on_request and the engine client's ClientOptions::on_call.
+/// Not thread-safe: aicd's io_context thread only.
+class DaemonMetrics {
+public:
+  DaemonMetrics();
+
+  /// aic_api_requests_total and aic_api_request_duration_seconds.
+  void observe_request(const RequestRecord& record);
+  /// aic_engine_call_duration_seconds (and aic_engine_call_errors_total).
+  void observe_engine_call(const engine::CallRecord& record);
+
+  /// The recorded families, plus aic_open_streams when `open_streams` is set.
+  std::vector<MetricFamily> collect() const;
+
+  /// Streams being sent now (Server::open_streams), read at scrape time.
+  std::function<std::size_t()> open_streams;
+
+  CounterFamily api_requests;
+  HistogramFamily api_request_duration;
+  HistogramFamily engine_call_duration;
+  CounterFamily engine_call_errors;
+};
+
+} // namespace aic::api

@@ -1,0 +1,249 @@
+// The dashboard side of aicd against the real engine: `aic events`, the Server-Sent Events
+// stream with replay after Last-Event-ID, and GET /metrics.
+
+#include "aicd_fixture.hpp"
+
+#include <csignal>
+#include <fstream>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+namespace aic::e2e {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::string kSleep = "    image: aic-test/busybox:latest\n    command: [sleep, '3600']\n"
+                           "    stop_signal: SIGKILL\n";
+
+/// One Server-Sent Events frame as read off the wire.
+struct Frame {
+  std::string id;
+  std::string event;
+  std::string data;
+};
+
+std::vector<Frame> parse_frames(const std::string& text) {
+  std::vector<Frame> out;
+  std::stringstream ss(text);
+  std::string line;
+  Frame current;
+  bool any = false;
+  while (std::getline(ss, line)) {
+    if (!line.empty() && line.back() == '\r') {
+      line.pop_back();
+    }
+    if (line.empty()) {
+      if (any) {
+        out.push_back(current);
+      }
+      current = Frame{};
+      any = false;
+    } else if (line.rfind("id: ", 0) == 0) {
+      current.id = line.substr(4);
+      any = true;
+    } else if (line.rfind("event: ", 0) == 0) {
+      current.event = line.substr(7);
+      any = true;
+    } else if (line.rfind("data: ", 0) == 0) {
+      current.data = line.substr(6);
+      any = true;
+    }
+  }
+  return out;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class EventsTest : public EngineTest {
+protected:
+  void SetUp() override {
+    EngineTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
+    }
+    project_ = unique_project(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    cleanup_ = std::make_unique<ProjectCleanup>(project_);
+    dir_ = make_temp_dir("aic-e2e-events");
+    aicd_ = std::make_unique<AicdProcess>();
+    ASSERT_TRUE(aicd_->start());
+  }
+  void TearDown() override {
+    if (HasFailure() && aicd_) {
+      std::cerr << "aicd log:\n" << aicd_->log();
+    }
+    aicd_.reset();
+    cleanup_.reset();
+    remove_dir(dir_);
+  }
+
+  void compose(const std::string& body) {
+    write_file(dir_ + "/compose.yaml", "name: " + project_ + "\n" + body);
+  }
+  AicResult aic(std::vector<std::string> args) { return run_aic(*aicd_, dir_, args); }
+
+  /// GET `path` on aicd's socket; streams are read for `seconds` and then cut.
+  std::string get(const std::string& path, const std::string& header = "", int seconds = 10) {
+    std::string cmd = "curl -sN --max-time " + std::to_string(seconds) + " --unix-socket " +
+                      shell_quote(aicd_->socket_path());
+    if (!header.empty()) {
+      cmd += " -H " + shell_quote(header);
+    }
+    return run_shell(cmd + " " + shell_quote("http://localhost" + path)).out;
+  }
+
+  /// Waits until aicd streams `n` responses (so a client's subscription is in place).
+  bool wait_for_streams(int n) {
+    const std::string line = "\naic_open_streams " + std::to_string(n) + "\n";
+    for (int i = 0; i < 100; ++i) {
+      if (get("/metrics").find(line) != std::string::npos) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+  std::string project_;
+  std::string dir_;
+  std::unique_ptr<ProjectCleanup> cleanup_;
+  std::unique_ptr<AicdProcess> aicd_;
+};
+
+TEST_F(EventsTest, AicEventsJsonSeesTheStopOfAStoppedContainer) {
+  compose("services:\n  web:\n" + kSleep);
+  ASSERT_EQ(aic({"up", "-d"}).exit_code, 0);
+  const std::string out = dir_ + "/events.out";
+  const std::string pid_file = dir_ + "/events.pid";
+  run_shell("(" + aic_command(*aicd_, dir_, {"events", "--json"}) + " >" + shell_quote(out) +
+            " 2>" + shell_quote(dir_ + "/events.err") + " & echo $! >" + shell_quote(pid_file) +
+            ")");
+  ASSERT_TRUE(wait_for_streams(1)) << read_file(dir_ + "/events.err");
+
+  AicResult stopped = aic({"stop"});
+  ASSERT_EQ(stopped.exit_code, 0) << stopped.err;
+  json stop;
+  for (int i = 0; i < 100 && stop.is_null(); ++i) {
+    std::stringstream lines(read_file(out));
+    std::string line;
+    while (std::getline(lines, line)) {
+      json j = json::parse(line, nullptr, false);
+      if (!j.is_discarded() && j.value("action", "") == "stop") {
+        stop = j;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(stop.is_null()) << "aic events printed:\n" << read_file(out);
+  const std::string web = project_ + "-web-1";
+  EXPECT_EQ(stop["type"], "container");
+  EXPECT_EQ(stop["service"], "web");
+  EXPECT_EQ(stop["id"], inspect(web, "{{.Id}}"));
+  EXPECT_EQ(stop["attributes"]["name"], web);
+  EXPECT_EQ(stop["attributes"]["image"], "aic-test/busybox:latest");
+  EXPECT_FALSE(stop["attributes"].contains("com.docker.compose.project"));
+  EXPECT_GT(rfc3339_ns(stop["time"].get<std::string>()), 0);
+  // Only this project's container events: no operation events in the compose-style output.
+  EXPECT_THAT(read_file(out), Not(HasSubstr("\"operation\"")));
+
+  // Ctrl-C ends it.
+  const std::string pid = trim(read_file(pid_file));
+  ASSERT_FALSE(pid.empty());
+  run_shell("kill -INT " + pid);
+  bool gone = false;
+  for (int i = 0; i < 50 && !gone; ++i) {
+    gone = run_shell("kill -0 " + pid + " 2>/dev/null").exit_code != 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(gone);
+}
+
+TEST_F(EventsTest, ReconnectingWithLastEventIdGetsExactlyTheEventsAfterIt) {
+  compose("services:\n  web:\n" + kSleep);
+  ASSERT_EQ(aic({"up", "-d"}).exit_code, 0);
+  ASSERT_EQ(aic({"stop"}).exit_code, 0);
+  ASSERT_EQ(aic({"start"}).exit_code, 0);
+
+  const std::string path = "/v1/events?project=" + project_;
+  const std::string all_text = get(path + "&since_id=0", "", 2);
+  EXPECT_EQ(all_text.rfind("retry: ", 0), 0u) << all_text;
+  const std::vector<Frame> all = parse_frames(all_text);
+  std::vector<std::string> ids;
+  std::vector<std::string> actions;
+  for (const Frame& f : all) {
+    if (f.id.empty()) {
+      continue;
+    }
+    ids.push_back(f.id);
+    json data = json::parse(f.data);
+    EXPECT_EQ(data["project"], project_);
+    EXPECT_EQ(data["id"].get<std::uint64_t>(), std::stoull(f.id));
+    EXPECT_EQ(data["type"], f.event);
+    actions.push_back(f.event + " " + data["action"].get<std::string>());
+  }
+  // The operations and what the engine did, in order.
+  auto at = [&actions](const std::string& action) {
+    return std::find(actions.begin(), actions.end(), action) - actions.begin();
+  };
+  ASSERT_LT(at("operation up finished"), static_cast<long>(actions.size()))
+      << ::testing::PrintToString(actions);
+  EXPECT_LT(at("operation up started"), at("container create"));
+  EXPECT_LT(at("container create"), at("container start"));
+  // The engine's events arrive on their own stream, so they may follow the operation's end.
+  EXPECT_LT(at("operation stop started"), at("container die"));
+  EXPECT_LT(at("container die"), static_cast<long>(actions.size()));
+  EXPECT_LT(at("container stop"), static_cast<long>(actions.size()));
+  EXPECT_LT(at("operation stop finished"), at("operation start started"));
+  EXPECT_LT(at("operation start started"), at("operation start finished"));
+  ASSERT_GE(ids.size(), 6u);
+
+  // A reconnect from the middle gets exactly what followed, in order.
+  const std::size_t middle = ids.size() / 2;
+  const std::string again = get(path, "Last-Event-ID: " + ids[middle], 2);
+  std::vector<std::string> replayed;
+  for (const Frame& f : parse_frames(again)) {
+    EXPECT_NE(f.event, "gap") << f.data;
+    if (!f.id.empty()) {
+      replayed.push_back(f.id);
+    }
+  }
+  const std::vector<std::string> expected(ids.begin() + static_cast<long>(middle) + 1, ids.end());
+  EXPECT_EQ(replayed, expected);
+}
+
+TEST_F(EventsTest, MetricsShowTheProjectsRunningContainerAndTheCallsThatMadeIt) {
+  compose("services:\n  web:\n" + kSleep);
+  ASSERT_EQ(aic({"up", "-d"}).exit_code, 0);
+  const std::string text = get("/metrics");
+  EXPECT_THAT(text, HasSubstr("# TYPE aic_containers gauge\n"));
+  EXPECT_THAT(text, HasSubstr("aic_containers{project=\"" + project_ +
+                              "\",service=\"web\",state=\"running\",health=\"none\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("\naic_engine_up 1\n"));
+  EXPECT_THAT(text, HasSubstr("aic_api_requests_total{method=\"PUT\",route=\"/v1/projects/"
+                              "{name}\",code=\"200\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("aic_engine_call_duration_seconds_count{method=\"POST\","
+                              "endpoint=\"/containers/{id}/start\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("aic_api_request_duration_seconds_bucket{method=\"PUT\",route=\"/v1/"
+                              "projects/{name}\",le=\"+Inf\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("# TYPE aic_events_published_total counter\n"));
+
+  ASSERT_EQ(aic({"stop"}).exit_code, 0);
+  const std::string after = get("/metrics");
+  EXPECT_THAT(after, HasSubstr("aic_containers{project=\"" + project_ +
+                               "\",service=\"web\",state=\"exited\",health=\"none\"} 1\n"));
+  EXPECT_THAT(after,
+              Not(HasSubstr("project=\"" + project_ + "\",service=\"web\",state=\"running\"")));
+}
+
+} // namespace
+} // namespace aic::e2e
