@@ -1,0 +1,109 @@
+#include "supervisor/project_resources.hpp"
+
+#include "plan/naming.hpp"
+
+namespace aic::supervisor {
+
+namespace asio = boost::asio;
+
+namespace {
+
+void emit(const ProgressSink& progress, std::string kind, std::string name, std::string status) {
+  if (progress) {
+    proto::ProgressEvent event{std::move(kind), std::move(name), std::move(status), "", "info"};
+    progress(event);
+  }
+}
+
+} // namespace
+
+asio::awaitable<Result<void>> ensure_networks(engine::DockerClient& docker,
+                                              const LoadedInputs& project, ProgressSink progress) {
+  const compose::Node* networks = project.loaded.model.find("networks");
+  for (const auto& n : project.spec.networks) {
+    std::string name = n.name;
+    Result<engine::NetworkInspect> found = co_await docker.inspect_network(name);
+    if (found) {
+      continue;
+    }
+    if (found.error().code() != ErrorCode::NotFound) {
+      co_return std::move(found).error().with_context("inspecting network " + n.name);
+    }
+    if (n.external) {
+      co_return Error(ErrorCode::NotFound,
+                      "network " + n.name + " declared as external, but could not be found");
+    }
+    emit(progress, "network", n.name, "Creating");
+    engine::NetworkCreate create;
+    create.name = n.name;
+    create.driver = n.driver;
+    create.internal = n.internal;
+    create.attachable = n.attachable;
+    create.options = n.driver_opts;
+    create.labels = plan::network_labels(project.spec, n);
+    create.check_duplicate = true;
+    if (const compose::Node* node = networks ? networks->find(n.key) : nullptr) {
+      if (const compose::Node* v6 = node->find("enable_ipv6")) {
+        create.enable_ipv6 = v6->text == "true";
+      }
+      if (const compose::Node* ipam = node->find("ipam")) {
+        if (const compose::Node* d = ipam->find("driver")) {
+          create.ipam.driver = d->text;
+        }
+        if (const compose::Node* config = ipam->find("config"); config && config->is_sequence()) {
+          for (const auto& item : config->items) {
+            engine::IpamPool pool;
+            if (const compose::Node* v = item.find("subnet")) {
+              pool.subnet = v->text;
+            }
+            if (const compose::Node* v = item.find("ip_range")) {
+              pool.ip_range = v->text;
+            }
+            if (const compose::Node* v = item.find("gateway")) {
+              pool.gateway = v->text;
+            }
+            create.ipam.config.push_back(pool);
+          }
+        }
+      }
+    }
+    Result<engine::CreatedId> created = co_await docker.create_network(create);
+    if (!created && created.error().code() != ErrorCode::Conflict) {
+      co_return std::move(created).error().with_context("creating network " + n.name);
+    }
+    emit(progress, "network", n.name, "Created");
+  }
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> ensure_volumes(engine::DockerClient& docker,
+                                             const LoadedInputs& project, ProgressSink progress) {
+  for (const auto& v : project.spec.volumes) {
+    std::string name = v.name;
+    Result<engine::VolumeInspect> found = co_await docker.inspect_volume(name);
+    if (found) {
+      continue;
+    }
+    if (found.error().code() != ErrorCode::NotFound) {
+      co_return std::move(found).error().with_context("inspecting volume " + v.name);
+    }
+    if (v.external) {
+      co_return Error(ErrorCode::NotFound,
+                      "volume " + v.name + " declared as external, but could not be found");
+    }
+    emit(progress, "volume", v.name, "Creating");
+    engine::VolumeCreate create;
+    create.name = v.name;
+    create.driver = v.driver;
+    create.driver_opts = v.driver_opts;
+    create.labels = plan::volume_labels(project.spec, v);
+    Result<engine::VolumeInspect> created = co_await docker.create_volume(create);
+    if (!created) {
+      co_return std::move(created).error().with_context("creating volume " + v.name);
+    }
+    emit(progress, "volume", v.name, "Created");
+  }
+  co_return Result<void>{};
+}
+
+} // namespace aic::supervisor
