@@ -18,7 +18,7 @@ std::vector<std::string> ParsedArgs::all(const std::string& name) const {
 }
 
 Result<ParsedArgs> parse_args(const std::vector<std::string>& args,
-                              const std::vector<FlagSpec>& specs) {
+                              const std::vector<FlagSpec>& specs, std::size_t flags_before) {
   ParsedArgs out;
   auto by_long = [&](std::string_view name) -> const FlagSpec* {
     auto it = std::find_if(specs.begin(), specs.end(),
@@ -35,6 +35,10 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args,
   };
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
+    if (out.positionals().size() >= flags_before) {
+      out.add_positional(a);
+      continue;
+    }
     if (a == "--") {
       for (++i; i < args.size(); ++i) {
         out.add_positional(args[i]);

@@ -2,6 +2,7 @@
 
 #include "core/result.hpp"
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -39,9 +40,11 @@ private:
 };
 
 /// Parses `--flag value`, `--flag=value`, `-f value`, `-fvalue`, grouped short booleans (`-qa`)
-/// and `--` (end of flags). Unknown flags are an InvalidSpec error naming the flag.
+/// and `--` (end of flags). Unknown flags are an InvalidSpec error naming the flag. Flags are read
+/// only before `flags_before` positionals; everything after is positional (`exec web ls -l`).
 Result<ParsedArgs> parse_args(const std::vector<std::string>& args,
-                              const std::vector<FlagSpec>& specs);
+                              const std::vector<FlagSpec>& specs,
+                              std::size_t flags_before = static_cast<std::size_t>(-1));
 
 /// Help lines for a set of flags, aligned: `  -f, --file FILE   Compose configuration files`.
 std::string format_flags(const std::vector<FlagSpec>& specs);

@@ -10,7 +10,7 @@ namespace {
 
 bool is_final(std::string_view status) {
   for (std::string_view s : {"Created", "Started", "Running", "Healthy", "Exited", "Recreated",
-                             "Removed", "Stopped", "Built", "Pulled", "Waiting"}) {
+                             "Removed", "Stopped", "Built", "Pulled", "Skipped", "Waiting"}) {
     if (status == s) {
       return status != "Waiting";
     }

@@ -742,4 +742,223 @@ Result<void> RestClient::stream(std::string_view method, std::string_view path,
   return {};
 }
 
+namespace {
+
+/// What download() does with the answer: headers, then the body pieces of a 2xx answer; an error
+/// body kept whole (within max_line).
+struct RawSink {
+  CURL* curl = nullptr;
+  const std::function<bool(const std::map<std::string, std::string>&)>* on_headers = nullptr;
+  const std::function<bool(std::string_view)>* on_data = nullptr;
+  std::size_t max_error = 0;
+  long status = 0;
+  std::map<std::string, std::string> headers;
+  bool headers_delivered = false;
+  std::string error_body;
+  bool stopped = false;
+  bool error_body_full = false;
+};
+
+std::size_t collect_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto& sink = *static_cast<RawSink*>(user);
+  const std::size_t n = size * count;
+  std::string_view line(data, n);
+  if (line.rfind("HTTP/", 0) == 0) {
+    sink.headers.clear(); // a new answer (after a 100 Continue)
+    return n;
+  }
+  const std::size_t colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    std::string name(line.substr(0, colon));
+    for (char& c : name) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    sink.headers[name] = std::string(trim_space(line.substr(colon + 1)));
+  }
+  return n;
+}
+
+std::size_t write_raw(char* data, std::size_t size, std::size_t count, void* user) {
+  auto& sink = *static_cast<RawSink*>(user);
+  const std::size_t n = size * count;
+  if (sink.status == 0) {
+    (void)curl_easy_getinfo(sink.curl, CURLINFO_RESPONSE_CODE, &sink.status);
+  }
+  if (!is_success(sink.status)) {
+    const std::size_t room = sink.max_error - std::min(sink.max_error, sink.error_body.size());
+    sink.error_body.append(data, std::min(room, n));
+    if (n > room) {
+      sink.error_body_full = true;
+      return CURL_WRITEFUNC_ERROR;
+    }
+    return n;
+  }
+  if (!sink.headers_delivered) {
+    sink.headers_delivered = true;
+    if (!(*sink.on_headers)(sink.headers)) {
+      sink.stopped = true;
+      return CURL_WRITEFUNC_ERROR;
+    }
+  }
+  if (!(*sink.on_data)(std::string_view(data, n))) {
+    sink.stopped = true;
+    return CURL_WRITEFUNC_ERROR;
+  }
+  return n;
+}
+
+} // namespace
+
+Result<void> RestClient::download(
+    std::string_view path,
+    const std::function<bool(const std::map<std::string, std::string>&)>& on_headers,
+    const std::function<bool(std::string_view bytes)>& on_data, const std::atomic<bool>* cancel) {
+  if (!curl_ready()) {
+    return curl_unavailable();
+  }
+  if (has_control_characters(token_)) {
+    return Error(ErrorCode::InvalidSpec, "the aicd token contains control characters");
+  }
+  Handle handle;
+  std::unique_ptr<CURLM, MultiFree> multi(curl_multi_init());
+  if (handle.curl == nullptr || multi == nullptr) {
+    return curl_unavailable();
+  }
+  CURL* curl = handle.curl;
+  const std::string target = normalised_path(path);
+  const std::string url = base_url(address_) + target;
+  HeaderList headers;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  bool connected = false;
+  prepare(curl, address_, token_, "GET", url, nullptr, "application/x-tar, application/json",
+          limits_.connect_timeout, headers, error_buffer, &connected);
+  curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+  RawSink sink;
+  sink.curl = curl;
+  sink.on_headers = &on_headers;
+  sink.on_data = &on_data;
+  sink.max_error = limits_.max_line;
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &collect_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, static_cast<void*>(&sink));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &write_raw);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, static_cast<void*>(&sink));
+  if (curl_multi_add_handle(multi.get(), curl) != CURLM_OK) {
+    return curl_unavailable();
+  }
+  struct Detach {
+    CURLM* multi;
+    CURL* curl;
+    ~Detach() { curl_multi_remove_handle(multi, curl); }
+  } detach{multi.get(), curl};
+
+  for (;;) {
+    int running = 0;
+    const CURLMcode performed = curl_multi_perform(multi.get(), &running);
+    if (performed != CURLM_OK) {
+      return Error(ErrorCode::Internal, "downloading " + target + " from aicd at " +
+                                            address_.display() +
+                                            " failed: " + curl_multi_strerror(performed));
+    }
+    if (running == 0) {
+      break;
+    }
+    if (cancel != nullptr && cancel->load()) {
+      return {};
+    }
+    const CURLMcode polled = curl_multi_poll(
+        multi.get(), nullptr, 0, static_cast<int>(kCancelPollInterval.count()), nullptr);
+    if (polled != CURLM_OK) {
+      return Error(ErrorCode::Internal, "downloading " + target + " from aicd at " +
+                                            address_.display() +
+                                            " failed: " + curl_multi_strerror(polled));
+    }
+  }
+  if (sink.stopped) {
+    return {};
+  }
+  CURLcode code = CURLE_OK;
+  int queued = 0;
+  while (CURLMsg* message = curl_multi_info_read(multi.get(), &queued)) {
+    if (message->msg == CURLMSG_DONE && message->easy_handle == curl) {
+      code = message->data.result;
+    }
+  }
+  if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && sink.error_body_full)) {
+    return transfer_error(curl, code, error_buffer, connected, address_,
+                          Exchange{"GET", target, {}});
+  }
+  long status = 0;
+  (void)curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  if (!is_success(status)) {
+    return status_error(status, sink.error_body, address_);
+  }
+  if (!sink.headers_delivered) {
+    (void)on_headers(sink.headers); // a 2xx answer without a body
+  }
+  return {};
+}
+
+Result<Response> RestClient::upload(std::string_view method, std::string_view path,
+                                    std::string_view content_type, std::string_view body,
+                                    std::chrono::milliseconds timeout) {
+  if (!curl_ready()) {
+    return curl_unavailable();
+  }
+  if (has_control_characters(token_)) {
+    return Error(ErrorCode::InvalidSpec, "the aicd token contains control characters");
+  }
+  Handle handle;
+  if (handle.curl == nullptr) {
+    return curl_unavailable();
+  }
+  CURL* curl = handle.curl;
+  const std::string target = normalised_path(path);
+  const std::string url = base_url(address_) + target;
+  HeaderList prepared;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  bool connected = false;
+  const bool has_timeout = timeout.count() > 0;
+  const std::chrono::milliseconds connect_timeout =
+      has_timeout ? std::min(timeout, limits_.connect_timeout) : limits_.connect_timeout;
+  prepare(curl, address_, token_, method, url, nullptr, "application/json", connect_timeout,
+          prepared, error_buffer, &connected);
+  // The body as it is, with its own type, instead of prepare()'s empty one.
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  HeaderList headers;
+  headers.add("Accept: application/json");
+  headers.add("Content-Type: " + std::string(content_type));
+  headers.add("Expect:");
+  if (!token_.empty()) {
+    headers.add("Authorization: Bearer " + token_);
+  }
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
+  if (has_timeout) {
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  }
+  BodySink sink;
+  sink.limit = limits_.max_body;
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &write_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, static_cast<void*>(&sink));
+  const CURLcode code = curl_easy_perform(curl);
+  const Exchange exchange{method, target, timeout};
+  if (sink.overflow) {
+    return Error(ErrorCode::Internal, "the answer of aicd at " + address_.display() + " to " +
+                                          std::string(method) + " " + target + " exceeds " +
+                                          describe_size(limits_.max_body));
+  }
+  if (code != CURLE_OK) {
+    return transfer_error(curl, code, error_buffer, connected, address_, exchange);
+  }
+  long status = 0;
+  (void)curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  if (!is_success(status)) {
+    return status_error(status, sink.body, address_);
+  }
+  Response response;
+  response.status = static_cast<int>(status);
+  response.body = std::move(sink.body);
+  return response;
+}
+
 } // namespace aic::cli

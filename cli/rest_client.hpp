@@ -105,6 +105,23 @@ public:
                       const std::function<bool(std::string_view line)>& on_line,
                       const std::atomic<bool>* cancel = nullptr);
 
+  /// Follows a binary answer (a tar) of `GET path`: `on_headers` once with the headers of a 2xx
+  /// answer (lower-cased names), before any of the body; then `on_data` with each piece of the
+  /// body as it arrives. Returning false from either stops the transfer, and the call returns
+  /// success (the callback keeps its reason). Cancelled like stream(); no overall timeout. A
+  /// non-2xx answer is decoded as in request(); an answer cut before its end is an error.
+  Result<void>
+  download(std::string_view path,
+           const std::function<bool(const std::map<std::string, std::string>&)>& on_headers,
+           const std::function<bool(std::string_view bytes)>& on_data,
+           const std::atomic<bool>* cancel = nullptr);
+
+  /// Sends `body` as it is, with `content_type` (a tar), and waits at most `timeout` for the
+  /// JSON answer (0: no limit). Errors as request().
+  Result<Response> upload(std::string_view method, std::string_view path,
+                          std::string_view content_type, std::string_view body,
+                          std::chrono::milliseconds timeout);
+
 private:
   struct Handle;
 

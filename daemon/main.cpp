@@ -1,10 +1,13 @@
 // aicd: the aic daemon. The composition root: flags, logging, the io_context, the engine client,
 // the project store and operations, and the REST server (docs/architecture.md).
 
+#include "api/daemon_metrics.hpp"
 #include "api/server.hpp"
 #include "api/v1_routes.hpp"
 #include "engine/docker_client.hpp"
 #include "engine/docker_host.hpp"
+#include "events/engine_event_source.hpp"
+#include "events/event_hub.hpp"
 #include "store/project_store.hpp"
 #include "supervisor/project_operations.hpp"
 
@@ -48,6 +51,7 @@ constexpr std::string_view kHelp =
     "      --socket-group GROUP  Group owning the socket (default: aicd's group)\n"
     "      --state-dir DIR       Where desired project state is kept (default /var/lib/aic)\n"
     "      --listen HOST:PORT    Also listen on TCP; every request then needs the token\n"
+    "                            (but the dashboard's files at /)\n"
     "      --token-file FILE     File holding the bearer token for --listen\n"
     "      --docker-host URL     Docker engine address (default DOCKER_HOST or\n"
     "                            unix:///var/run/docker.sock)\n"
@@ -200,9 +204,14 @@ int main(int argc, char** argv) {
 
   asio::io_context io(1);
   asio::thread_pool blocking(2);
+  aic::api::DaemonMetrics metrics;
   aic::engine::ClientOptions client_options;
   client_options.address = *address;
+  client_options.on_call = [&metrics](const aic::engine::CallRecord& call) {
+    metrics.observe_engine_call(call);
+  };
   aic::engine::DockerClient docker(io.get_executor(), client_options);
+  aic::events::EventHub events(io.get_executor());
   aic::supervisor::ProjectOperations operations(io.get_executor(), docker);
   aic::api::DaemonContext context{
       .executor = io.get_executor(),
@@ -214,6 +223,8 @@ int main(int argc, char** argv) {
           [](std::string_view level, std::string_view message) {
             spdlog::log(spdlog::level::from_str(std::string(level)), "{}", message);
           },
+      .events = &events,
+      .metrics = &metrics,
   };
   aic::api::Router router;
   aic::api::add_v1_routes(router, context);
@@ -223,11 +234,20 @@ int main(int argc, char** argv) {
   server_options.tcp_listen = flags.listen;
   server_options.token = token;
   server_options.log = [](std::string_view message) { spdlog::warn("api: {}", message); };
+  server_options.on_request = [&metrics](const aic::api::RequestRecord& request) {
+    metrics.observe_request(request);
+  };
   aic::api::Server server(io.get_executor(), server_options, std::move(router));
   if (aic::Result<void> started = server.start(); !started) {
     spdlog::error("{}", started.error().describe());
     return 1;
   }
+  metrics.open_streams = [&server] { return server.open_streams(); };
+  // One engine event stream for aicd's whole run feeds GET /v1/events.
+  aic::events::EngineEventSourceOptions source_options;
+  source_options.log = context.log;
+  aic::events::EngineEventSource event_source(io.get_executor(), docker, events, source_options);
+  event_source.start();
   spdlog::info("aicd {} listening on unix://{}{}, state in {}, engine {}", kVersion, flags.socket,
                flags.listen ? " and tcp://" + *flags.listen : std::string(), flags.state_dir,
                flags.docker_host.value_or(std::getenv("DOCKER_HOST")
@@ -240,6 +260,8 @@ int main(int argc, char** argv) {
       return;
     }
     spdlog::info("signal {}: stopping; containers keep running", signal);
+    event_source.stop();
+    events.close();
     server.stop();
     io.stop();
   });

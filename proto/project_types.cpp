@@ -123,7 +123,16 @@ void to_json(nlohmann::json& j, const ContainerStatus& v) {
   j = {{"id", v.id},           {"name", v.name},     {"service", v.service},
        {"number", v.number},   {"image", v.image},   {"state", v.state},
        {"health", v.health},   {"status", v.status}, {"exit_code", v.exit_code},
-       {"created", v.created}, {"ports", v.ports}};
+       {"created", v.created}, {"ports", v.ports},   {"command", v.command},
+       {"labels", v.labels}};
+  nlohmann::json publishers = nlohmann::json::array();
+  for (const auto& p : v.publishers) {
+    publishers.push_back({{"url", p.url},
+                          {"target_port", p.target_port},
+                          {"published_port", p.published_port},
+                          {"protocol", p.protocol}});
+  }
+  j["publishers"] = std::move(publishers);
 }
 
 void from_json(const nlohmann::json& j, ContainerStatus& v) {
@@ -138,6 +147,18 @@ void from_json(const nlohmann::json& j, ContainerStatus& v) {
   read(j, "exit_code", v.exit_code);
   read(j, "created", v.created);
   read(j, "ports", v.ports);
+  read(j, "command", v.command);
+  read(j, "labels", v.labels);
+  if (auto it = j.find("publishers"); it != j.end() && it->is_array()) {
+    for (const auto& p : *it) {
+      Publisher out;
+      read(p, "url", out.url);
+      read(p, "target_port", out.target_port);
+      read(p, "published_port", out.published_port);
+      read(p, "protocol", out.protocol);
+      v.publishers.push_back(std::move(out));
+    }
+  }
 }
 
 void to_json(nlohmann::json& j, const ProjectStatus& v) {

@@ -72,6 +72,16 @@ struct ProgressEvent {
   bool operator==(const ProgressEvent&) const = default;
 };
 
+/// One port of a container, as `docker compose ps --format json` lists it.
+struct Publisher {
+  std::string url;        ///< host address; "" when not published
+  int target_port = 0;    ///< the container port
+  int published_port = 0; ///< 0 when not published
+  std::string protocol;   ///< tcp, udp or sctp
+
+  bool operator==(const Publisher&) const = default;
+};
+
 struct ContainerStatus {
   std::string id;
   std::string name;
@@ -84,6 +94,9 @@ struct ContainerStatus {
   int exit_code = 0;
   std::int64_t created = 0;       ///< unix seconds
   std::vector<std::string> ports; ///< "127.0.0.1:8080->80/tcp"
+  std::string command;            ///< the engine's quoted command line
+  std::vector<Publisher> publishers;
+  std::map<std::string, std::string> labels;
 
   bool operator==(const ContainerStatus&) const = default;
 };

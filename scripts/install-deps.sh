@@ -9,6 +9,7 @@ packages=(
   libboost1.81-dev libyaml-cpp-dev libcurl4-openssl-dev nlohmann-json3-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   docker.io busybox-static iproute2 curl util-linux
+  chromium  # headless, for the dashboard's end-to-end test
 )
 
 missing=()

@@ -11,9 +11,8 @@
 namespace aic::cli {
 namespace {
 
-std::vector<FlagSpec> config_flag_specs() {
-  std::vector<FlagSpec> specs = project_flag_specs();
-  std::vector<FlagSpec> own = {
+std::vector<FlagSpec> config_flags() {
+  return {
       {"format", 0, true, "FORMAT", "Output format: yaml or json (default yaml)"},
       {"quiet", 'q', false, "", "Only validate the configuration, print nothing"},
       {"services", 0, false, "", "Print the service names, one per line"},
@@ -23,10 +22,7 @@ std::vector<FlagSpec> config_flag_specs() {
       {"images", 0, false, "", "Print the image names, one per line"},
       {"no-interpolate", 0, false, "", "Don't interpolate environment variables"},
       {"output", 'o', true, "FILE", "Save to FILE instead of printing"},
-      {"help", 'h', false, "", "Show this help"},
   };
-  specs.insert(specs.end(), own.begin(), own.end());
-  return specs;
 }
 
 std::vector<std::string> keys_of(const compose::Node* n) {
@@ -48,24 +44,8 @@ std::string lines(const std::vector<std::string>& items) {
   return out;
 }
 
-} // namespace
-
-int run_config(const Invocation& inv, const std::vector<std::string>& raw) {
+int run_config(const Invocation& inv, const ParsedArgs& args) {
   std::ostream& err = *inv.err;
-  const auto specs = config_flag_specs();
-  Result<ParsedArgs> parsed = parse_args(raw, specs);
-  if (!parsed) {
-    err << "error: " << parsed.error().message() << "\nRun 'aic config --help' for usage.\n";
-    return static_cast<int>(ExitCode::Usage);
-  }
-  const ParsedArgs& args = *parsed;
-  if (args.has("help")) {
-    *inv.out << "Usage:  aic config [OPTIONS] [SERVICE...]\n\n"
-                "Parse, resolve and render compose files in canonical format.\n\n"
-                "Options:\n"
-             << format_flags(specs);
-    return static_cast<int>(ExitCode::Ok);
-  }
   std::string format = args.last("format").value_or("yaml");
   if (format != "yaml" && format != "json") {
     err << "error: unsupported --format \"" << format << "\": use yaml or json\n";
@@ -126,6 +106,18 @@ int run_config(const Invocation& inv, const std::vector<std::string>& raw) {
   }
   *inv.out << text;
   return static_cast<int>(ExitCode::Ok);
+}
+
+} // namespace
+
+CommandSpec config_command() {
+  CommandSpec c;
+  c.name = "config";
+  c.summary = "Parse, resolve and render compose files in canonical format";
+  c.usage = "[OPTIONS] [SERVICE...]";
+  c.flags = config_flags();
+  c.run = run_config;
+  return c;
 }
 
 } // namespace aic::cli

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <set>
@@ -36,31 +37,151 @@ Result<std::string> project_name_from(const ParsedArgs& args, const Invocation& 
   return project->loaded.name;
 }
 
-int run_ps(const Invocation& inv, const std::vector<std::string>& raw) {
+namespace {
+
+constexpr std::string_view kStates[] = {"paused", "restarting", "removing", "running",
+                                        "dead",   "created",    "exited"};
+
+/// docker's units.HumanDuration: "About a minute", "3 hours".
+std::string human_duration(std::int64_t seconds) {
+  if (seconds < 1) {
+    return "Less than a second";
+  }
+  if (seconds == 1) {
+    return "1 second";
+  }
+  if (seconds < 60) {
+    return std::to_string(seconds) + " seconds";
+  }
+  std::int64_t minutes = seconds / 60;
+  if (minutes == 1) {
+    return "About a minute";
+  }
+  if (minutes < 60) {
+    return std::to_string(minutes) + " minutes";
+  }
+  std::int64_t hours = seconds / 3600;
+  if (hours == 1) {
+    return "About an hour";
+  }
+  if (hours < 48) {
+    return std::to_string(hours) + " hours";
+  }
+  if (hours < 24 * 7 * 2) {
+    return std::to_string(hours / 24) + " days";
+  }
+  if (hours < 24 * 30 * 2) {
+    return std::to_string(hours / 24 / 7) + " weeks";
+  }
+  if (hours < 24 * 365 * 2) {
+    return std::to_string(hours / 24 / 30) + " months";
+  }
+  return std::to_string(hours / 24 / 365) + " years";
+}
+
+std::string labels_text(const std::map<std::string, std::string>& labels) {
+  std::string out;
+  for (const auto& [k, v] : labels) {
+    out += (out.empty() ? "" : ",") + k + "=" + v;
+  }
+  return out;
+}
+
+/// One line of `ps --format json`, with the fields and spelling of `docker compose ps`.
+nlohmann::json ps_json(const proto::ContainerStatus& c, const std::string& project,
+                       std::int64_t now) {
+  nlohmann::json publishers = nlohmann::json::array();
+  for (const auto& p : c.publishers) {
+    publishers.push_back({{"URL", p.url},
+                          {"TargetPort", p.target_port},
+                          {"PublishedPort", p.published_port},
+                          {"Protocol", p.protocol}});
+  }
+  return {{"ID", c.id},
+          {"Name", c.name},
+          {"Names", nlohmann::json::array({c.name})},
+          {"Image", c.image},
+          {"Command", c.command},
+          {"Project", project},
+          {"Service", c.service},
+          {"Created", c.created},
+          {"RunningFor", human_duration(now - c.created) + " ago"},
+          {"State", c.state},
+          {"Status", c.status},
+          {"Health", c.health},
+          {"ExitCode", c.exit_code},
+          {"Publishers", publishers},
+          {"Labels", labels_text(c.labels)},
+          {"Ports", join(c.ports, ", ")},
+          {"LocalVolumes", "0"},
+          {"Mounts", ""},
+          {"Networks", ""},
+          {"Size", "0B"}};
+}
+
+/// The command as ps shows it: quoted, cut to 20 characters unless --no-trunc.
+std::string command_cell(const std::string& command, bool no_trunc) {
+  std::string text = command;
+  if (!no_trunc && text.size() > 20) {
+    text = text.substr(0, 19) + "\u2026";
+  }
+  return "\"" + text + "\"";
+}
+
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths(rows[0].size(), 0);
+  auto width_of = [](const std::string& s) {
+    std::size_t n = 0;
+    for (unsigned char c : s) {
+      n += (c & 0xC0) != 0x80 ? 1 : 0; // UTF-8 code points
+    }
+    return n;
+  };
+  for (const auto& r : rows) {
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      widths[i] = std::max(widths[i], width_of(r[i]));
+    }
+  }
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) {
+        line += std::string(widths[i] - width_of(r[i]) + 3, ' ');
+      }
+    }
+    while (!line.empty() && line.back() == ' ') {
+      line.pop_back();
+    }
+    out << line << "\n";
+  }
+}
+
+int run_ps(const Invocation& inv, const ParsedArgs& args) {
   std::ostream& out = *inv.out;
   std::ostream& err = *inv.err;
-  std::vector<FlagSpec> specs = project_flag_specs();
-  std::vector<FlagSpec> own = {
-      {"all", 'a', false, "", "Show all containers (default shows just running)"},
-      {"quiet", 'q', false, "", "Only display IDs"},
-      {"services", 0, false, "", "Display services"},
-      {"format", 0, true, "FORMAT", "Format the output: table or json"},
-      {"help", 'h', false, "", "Show this help"},
-  };
-  specs.insert(specs.end(), own.begin(), own.end());
-  Result<ParsedArgs> parsed = parse_args(raw, specs);
-  if (!parsed) {
-    return usage_error(err, "ps", parsed.error().message());
-  }
-  const ParsedArgs& args = *parsed;
-  if (args.has("help")) {
-    out << "Usage:  aic ps [OPTIONS] [SERVICE...]\n\nList containers\n\nOptions:\n"
-        << format_flags(specs);
-    return static_cast<int>(ExitCode::Ok);
-  }
   std::string format = args.last("format").value_or("table");
   if (format != "table" && format != "json") {
     return usage_error(err, "ps", "invalid --format \"" + format + "\": use table or json");
+  }
+  std::set<std::string> statuses;
+  for (const auto& s : args.all("status")) {
+    statuses.insert(s);
+  }
+  for (const auto& f : args.all("filter")) {
+    if (f.rfind("status=", 0) != 0) {
+      return usage_error(err, "ps",
+                         "invalid --filter \"" + f + "\": only status=STATE is supported");
+    }
+    statuses.insert(f.substr(7));
+  }
+  for (const auto& s : statuses) {
+    if (std::find(std::begin(kStates), std::end(kStates), s) == std::end(kStates)) {
+      return usage_error(err, "ps",
+                         "invalid status \"" + s +
+                             "\": use paused, restarting, removing, running, dead, created or "
+                             "exited");
+    }
   }
   Result<std::string> name = project_name_from(args, inv);
   if (!name) {
@@ -88,13 +209,25 @@ int run_ps(const Invocation& inv, const std::vector<std::string>& raw) {
       return static_cast<int>(ExitCode::Failure);
     }
   }
+  const auto& only = args.positionals();
+  std::set<std::string> known;
+  for (const auto& c : status.containers) {
+    known.insert(c.service);
+  }
+  for (const auto& s : only) {
+    if (known.count(s) == 0 && response) {
+      err << "error: no such service: " << s << "\n";
+      return static_cast<int>(ExitCode::Failure);
+    }
+  }
   std::vector<proto::ContainerStatus> shown;
   for (const auto& c : status.containers) {
-    const auto& only = args.positionals();
     if (!only.empty() && std::find(only.begin(), only.end(), c.service) == only.end()) {
       continue;
     }
-    if (!args.has("all") && c.state != "running" && c.state != "restarting") {
+    if (!statuses.empty() ? statuses.count(c.state) == 0
+                          : !args.has("all") && c.state != "running" && c.state != "restarting" &&
+                                c.state != "paused") {
       continue;
     }
     shown.push_back(c);
@@ -115,41 +248,26 @@ int run_ps(const Invocation& inv, const std::vector<std::string>& raw) {
     }
     return static_cast<int>(ExitCode::Ok);
   }
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
   if (format == "json") {
     for (const auto& c : shown) {
-      nlohmann::json j = {{"ID", c.id},           {"Name", c.name},       {"Image", c.image},
-                          {"Project", *name},     {"Service", c.service}, {"State", c.state},
-                          {"Status", c.status},   {"Health", c.health},   {"ExitCode", c.exit_code},
-                          {"Created", c.created}, {"Publishers", c.ports}};
-      out << j.dump() << "\n";
+      out << ps_json(c, *name, now).dump() << "\n";
     }
     return static_cast<int>(ExitCode::Ok);
   }
-  std::vector<std::vector<std::string>> rows = {{"NAME", "IMAGE", "SERVICE", "STATUS", "PORTS"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"}};
   for (const auto& c : shown) {
-    rows.push_back({c.name, c.image, c.service, c.status, join(c.ports, ", ")});
+    rows.push_back({c.name, c.image, command_cell(c.command, args.has("no-trunc")), c.service,
+                    human_duration(now - c.created) + " ago", c.status, join(c.ports, ", ")});
   }
-  std::vector<std::size_t> widths(rows[0].size(), 0);
-  for (const auto& r : rows) {
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      widths[i] = std::max(widths[i], r[i].size());
-    }
-  }
-  for (const auto& r : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size()) {
-        line += std::string(widths[i] - r[i].size() + 3, ' ');
-      }
-    }
-    while (!line.empty() && line.back() == ' ') {
-      line.pop_back();
-    }
-    out << line << "\n";
-  }
+  print_table(out, rows);
   return static_cast<int>(ExitCode::Ok);
 }
+
+} // namespace
 
 Result<void> follow_logs(RestClient& client, const std::string& project, std::ostream& out,
                          bool color, const std::string& query) {
@@ -162,31 +280,10 @@ Result<void> follow_logs(RestClient& client, const std::string& project, std::os
   return client.stream("GET", path, std::nullopt, on_line, &interrupted());
 }
 
-int run_logs(const Invocation& inv, const std::vector<std::string>& raw) {
+namespace {
+
+int run_logs(const Invocation& inv, const ParsedArgs& args) {
   std::ostream& err = *inv.err;
-  std::vector<FlagSpec> specs = project_flag_specs();
-  std::vector<FlagSpec> own = {
-      {"follow", 'f', false, "", "Follow log output"},
-      {"tail", 'n', true, "N", "Number of lines to show from the end of the logs (default all)"},
-      {"timestamps", 't', false, "", "Show timestamps"},
-      {"since", 0, true, "TIME", "Show logs since timestamp or relative time (e.g. 42m)"},
-      {"until", 0, true, "TIME", "Show logs before a timestamp or relative time"},
-      {"no-color", 0, false, "", "Produce monochrome output"},
-      {"no-log-prefix", 0, false, "", "Don't print prefix in logs"},
-      {"help", 'h', false, "", "Show this help"},
-  };
-  specs.insert(specs.end(), own.begin(), own.end());
-  Result<ParsedArgs> parsed = parse_args(raw, specs);
-  if (!parsed) {
-    return usage_error(err, "logs", parsed.error().message());
-  }
-  const ParsedArgs& args = *parsed;
-  if (args.has("help")) {
-    *inv.out << "Usage:  aic logs [OPTIONS] [SERVICE...]\n\nView output from containers\n\n"
-                "Options:\n"
-             << format_flags(specs);
-    return static_cast<int>(ExitCode::Ok);
-  }
   std::string query;
   if (args.has("follow")) {
     query += "&follow=true";
@@ -213,6 +310,12 @@ int run_logs(const Invocation& inv, const std::vector<std::string>& raw) {
   if (args.has("no-log-prefix")) {
     query += "&no_prefix=1";
   }
+  if (auto index = args.last("index")) {
+    if (!parse_count(*index) || *parse_count(*index) == 0) {
+      return usage_error(err, "logs", "invalid --index \"" + *index + "\"");
+    }
+    query += "&index=" + *index;
+  }
   Result<std::string> name = project_name_from(args, inv);
   if (!name) {
     print_error(err, name.error());
@@ -231,6 +334,47 @@ int run_logs(const Invocation& inv, const std::vector<std::string>& raw) {
     return exit_code_for(done.error());
   }
   return static_cast<int>(ExitCode::Ok);
+}
+
+} // namespace
+
+CommandSpec ps_command() {
+  CommandSpec c;
+  c.name = "ps";
+  c.summary = "List containers";
+  c.usage = "[OPTIONS] [SERVICE...]";
+  c.flags = {
+      {"all", 'a', false, "", "Show all stopped containers (including those created by run)"},
+      {"quiet", 'q', false, "", "Only display IDs"},
+      {"services", 0, false, "", "Display services"},
+      {"status", 0, true, "STATE",
+       "Filter services by status (repeatable): paused, restarting, "
+       "removing, running, dead, created, exited"},
+      {"filter", 0, true, "status=STATE", "Filter services by a property"},
+      {"format", 0, true, "FORMAT", "Format the output: table or json"},
+      {"no-trunc", 0, false, "", "Don't truncate output"},
+  };
+  c.run = run_ps;
+  return c;
+}
+
+CommandSpec logs_command() {
+  CommandSpec c;
+  c.name = "logs";
+  c.summary = "View output from containers";
+  c.usage = "[OPTIONS] [SERVICE...]";
+  c.flags = {
+      {"follow", 'f', false, "", "Follow log output, across restarts and recreates"},
+      {"tail", 'n', true, "N", "Number of lines to show from the end of the logs (default all)"},
+      {"timestamps", 't', false, "", "Show timestamps"},
+      {"since", 0, true, "TIME", "Show logs since timestamp or relative time (e.g. 42m)"},
+      {"until", 0, true, "TIME", "Show logs before a timestamp or relative time"},
+      {"no-color", 0, false, "", "Produce monochrome output"},
+      {"no-log-prefix", 0, false, "", "Don't print prefix in logs"},
+      {"index", 0, true, "N", "Index of the container if the service has several replicas"},
+  };
+  c.run = run_logs;
+  return c;
 }
 
 } // namespace aic::cli

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "cli/cli.hpp"
+#include "cli/command.hpp"
 #include "cli/rest_client.hpp"
 
 #include <string>
@@ -9,10 +9,10 @@
 namespace aic::cli {
 
 /// `aic ps`: the project's containers, from aicd.
-int run_ps(const Invocation& inv, const std::vector<std::string>& args);
+CommandSpec ps_command();
 
 /// `aic logs`: the project's container output, streamed from aicd.
-int run_logs(const Invocation& inv, const std::vector<std::string>& args);
+CommandSpec logs_command();
 
 /// Follows the logs of `project` until they end or Ctrl-C; the attached part of `aic up`.
 Result<void> follow_logs(RestClient& client, const std::string& project, std::ostream& out,

@@ -12,8 +12,7 @@
 namespace aic::cli {
 namespace {
 
-std::vector<FlagSpec> up_flag_specs(bool create_only) {
-  std::vector<FlagSpec> specs = project_flag_specs();
+std::vector<FlagSpec> up_flags(bool create_only) {
   std::vector<FlagSpec> own = {
       {"build", 0, false, "", "Build images before starting containers"},
       {"no-build", 0, false, "", "Don't build an image, even if it's missing"},
@@ -23,7 +22,6 @@ std::vector<FlagSpec> up_flag_specs(bool create_only) {
       {"remove-orphans", 0, false, "", "Remove containers of services not in the files"},
       {"scale", 0, true, "SERVICE=N", "Scale SERVICE to N replicas (repeatable)"},
       {"progress", 0, true, "MODE", "Progress output: auto, tty, plain, quiet, json"},
-      {"help", 'h', false, "", "Show this help"},
   };
   if (!create_only) {
     std::vector<FlagSpec> up_only = {
@@ -36,29 +34,12 @@ std::vector<FlagSpec> up_flag_specs(bool create_only) {
     };
     own.insert(own.end(), up_only.begin(), up_only.end());
   }
-  specs.insert(specs.end(), own.begin(), own.end());
-  return specs;
+  return own;
 }
 
-} // namespace
-
-int run_up(const Invocation& inv, const std::vector<std::string>& raw, bool create_only) {
+int run_up(const Invocation& inv, const ParsedArgs& args, bool create_only) {
   std::ostream& err = *inv.err;
   const std::string command = create_only ? "create" : "up";
-  const auto specs = up_flag_specs(create_only);
-  Result<ParsedArgs> parsed = parse_args(raw, specs);
-  if (!parsed) {
-    return usage_error(err, command, parsed.error().message());
-  }
-  const ParsedArgs& args = *parsed;
-  if (args.has("help")) {
-    *inv.out << "Usage:  aic " << command << " [OPTIONS] [SERVICE...]\n\n"
-             << (create_only ? "Creates containers for a service.\n\n"
-                             : "Create and start containers.\n\n")
-             << "Options:\n"
-             << format_flags(specs);
-    return static_cast<int>(ExitCode::Ok);
-  }
 
   proto::UpOptions options;
   options.services = args.positionals();
@@ -143,8 +124,8 @@ int run_up(const Invocation& inv, const std::vector<std::string>& raw, bool crea
   }
   // Attached: follow the logs until every container stopped, or Ctrl-C stops them.
   bool color = ::isatty(1) == 1;
-  Result<void> followed =
-      follow_logs(**client, project->loaded.name, *inv.out, color, "follow=true&tail=all");
+  Result<void> followed = follow_logs(**client, project->loaded.name, *inv.out, color,
+                                      "follow=true&tail=all&exit_when_stopped=true");
   if (!followed) {
     print_error(err, followed.error());
     return exit_code_for(followed.error());
@@ -167,30 +148,8 @@ int run_up(const Invocation& inv, const std::vector<std::string>& raw, bool crea
   return static_cast<int>(ExitCode::Ok);
 }
 
-int run_down(const Invocation& inv, const std::vector<std::string>& raw) {
+int run_down(const Invocation& inv, const ParsedArgs& args) {
   std::ostream& err = *inv.err;
-  std::vector<FlagSpec> specs = project_flag_specs();
-  std::vector<FlagSpec> own = {
-      {"volumes", 'v', false, "", "Remove named volumes and anonymous volumes"},
-      {"rmi", 0, true, "TYPE", "Remove images used by services: local or all"},
-      {"remove-orphans", 0, false, "", "Remove containers of services not in the files"},
-      {"timeout", 't', true, "SECONDS", "Shutdown timeout in seconds"},
-      {"progress", 0, true, "MODE", "Progress output: auto, tty, plain, quiet, json"},
-      {"help", 'h', false, "", "Show this help"},
-  };
-  specs.insert(specs.end(), own.begin(), own.end());
-  Result<ParsedArgs> parsed = parse_args(raw, specs);
-  if (!parsed) {
-    return usage_error(err, "down", parsed.error().message());
-  }
-  const ParsedArgs& args = *parsed;
-  if (args.has("help")) {
-    *inv.out << "Usage:  aic down [OPTIONS] [SERVICES]\n\n"
-                "Stop and remove containers, networks\n\n"
-                "Options:\n"
-             << format_flags(specs);
-    return static_cast<int>(ExitCode::Ok);
-  }
   if (!args.positionals().empty()) {
     return usage_error(err, "down", "down takes no service names");
   }
@@ -248,6 +207,45 @@ int run_down(const Invocation& inv, const std::vector<std::string>& raw) {
     return exit_code_for(done.error());
   }
   return static_cast<int>(ExitCode::Ok);
+}
+
+} // namespace
+
+CommandSpec up_command() {
+  CommandSpec c;
+  c.name = "up";
+  c.summary = "Create and start containers";
+  c.usage = "[OPTIONS] [SERVICE...]";
+  c.flags = up_flags(false);
+  c.run = [](const Invocation& inv, const ParsedArgs& args) { return run_up(inv, args, false); };
+  return c;
+}
+
+CommandSpec create_command() {
+  CommandSpec c;
+  c.name = "create";
+  c.summary = "Creates containers for a service";
+  c.usage = "[OPTIONS] [SERVICE...]";
+  c.flags = up_flags(true);
+  c.run = [](const Invocation& inv, const ParsedArgs& args) { return run_up(inv, args, true); };
+  return c;
+}
+
+CommandSpec down_command() {
+  CommandSpec c;
+  c.name = "down";
+  c.summary = "Stop and remove containers, networks";
+  c.usage = "[OPTIONS]";
+  c.flags = {
+      {"volumes", 'v', false, "", "Remove named volumes and anonymous volumes"},
+      {"rmi", 0, true, "TYPE", "Remove images used by services: local or all"},
+      {"remove-orphans", 0, false, "", "Remove containers of services not in the files"},
+      {"timeout", 't', true, "SECONDS", "Shutdown timeout in seconds"},
+      {"progress", 0, true, "MODE", "Progress output: auto, tty, plain, quiet, json"},
+  };
+  c.positionals = Positionals::None;
+  c.run = run_down;
+  return c;
 }
 
 } // namespace aic::cli

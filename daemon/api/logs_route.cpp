@@ -1,12 +1,16 @@
 #include "api/logs_route.hpp"
 
+#include "api/route_support.hpp"
 #include "engine/container_stream.hpp"
+#include "engine/event_stream.hpp"
 #include "plan/naming.hpp"
 #include "supervisor/async_sync.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <chrono>
 #include <deque>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -72,77 +76,174 @@ asio::awaitable<void> read_container(std::shared_ptr<LogState> state,
   state->changed.notify_all();
 }
 
+/// Opens a log stream of one container and starts its reader; false when the engine refused.
+asio::awaitable<bool> follow_container(DaemonContext& ctx, std::shared_ptr<LogState> state,
+                                       std::string id, engine::LogOptions options,
+                                       nlohmann::json origin) {
+  Result<std::unique_ptr<engine::ContainerStream>> stream = co_await ctx.docker.logs(id, options);
+  if (!stream) {
+    co_return false; // removed meanwhile
+  }
+  std::shared_ptr<engine::ContainerStream> shared = std::move(*stream);
+  // Streams whose reader ended are held by the state alone: let them go.
+  std::erase_if(state->streams, [](const auto& s) { return s.use_count() == 1; });
+  state->streams.push_back(shared);
+  ++state->active;
+  asio::co_spawn(ctx.executor, read_container(state, shared, std::move(origin)), asio::detached);
+  co_return true;
+}
+
+/// Whether a container (by its labels) is one the request asked for.
+bool wanted(const std::map<std::string, std::string>& labels, const std::set<std::string>& services,
+            std::optional<int> index) {
+  if (plan::label_value(labels, plan::label::kOneoff) == "True") {
+    return false;
+  }
+  std::string service = plan::label_value(labels, plan::label::kService);
+  return (services.empty() || services.count(service) != 0) &&
+         (!index || plan::container_number(labels) == *index);
+}
+
+nlohmann::json origin_of(std::string name, const std::map<std::string, std::string>& labels) {
+  return {{"container", std::move(name)},
+          {"service", plan::label_value(labels, plan::label::kService)},
+          {"number", plan::label_value(labels, plan::label::kNumber)}};
+}
+
+/// `since` for the engine: whole seconds and nanoseconds.
+std::string engine_time(std::int64_t ns) {
+  char text[40];
+  std::snprintf(text, sizeof text, "%lld.%09lld", static_cast<long long>(ns / 1'000'000'000),
+                static_cast<long long>(ns % 1'000'000'000));
+  return text;
+}
+
+/// While following: every container of the project that starts later (a restart, a recreate,
+/// a scale-up) gets a log stream, as `docker compose logs -f` does. A container met before
+/// (listed at the start, or followed already) is read from its last `die` on (else from the
+/// subscription), so nothing is shown twice; a new one from its first line.
+asio::awaitable<void> watch_starts(DaemonContext& ctx, std::shared_ptr<LogState> state,
+                                   std::shared_ptr<engine::EventStream> events,
+                                   std::set<std::string> services, std::optional<int> index,
+                                   engine::LogOptions options, std::set<std::string> seen,
+                                   std::int64_t subscribed_ns) {
+  std::map<std::string, std::int64_t> died;
+  while (!state->stopping) {
+    Result<engine::EngineEvent> event = co_await events->next();
+    if (!event || state->stopping) {
+      break;
+    }
+    if (!wanted(event->attributes, services, index)) {
+      continue;
+    }
+    if (event->action == "die") {
+      died[event->actor_id] = event->time_ns;
+      if (died.size() > 4096) {
+        died.erase(died.begin());
+      }
+      continue;
+    }
+    if (event->action != "start") {
+      continue;
+    }
+    engine::LogOptions from_start = options;
+    from_start.tail = "all";
+    from_start.since.clear();
+    if (auto d = died.find(event->actor_id); d != died.end()) {
+      from_start.since = engine_time(d->second);
+    } else if (seen.count(event->actor_id) != 0) {
+      from_start.since = engine_time(subscribed_ns);
+    }
+    seen.insert(event->actor_id);
+    auto name_it = event->attributes.find("name");
+    std::string name = name_it == event->attributes.end() ? event->actor_id : name_it->second;
+    nlohmann::json origin = origin_of(name, event->attributes);
+    std::string id = event->actor_id;
+    co_await follow_container(ctx, state, id, from_start, origin);
+    state->changed.notify_all();
+  }
+}
+
 } // namespace
 
 asio::awaitable<void> stream_project_logs(DaemonContext& ctx, Request& request,
                                           Responder& responder) {
   std::string project = request.param("name");
-  bool follow = request.query_value("follow").value_or("") == "true" ||
-                request.query_value("follow").value_or("") == "1";
-  std::set<std::string> services;
-  if (auto s = request.query_value("services")) {
-    std::string list(*s);
-    std::size_t start = 0;
-    while (start <= list.size()) {
-      std::size_t comma = list.find(',', start);
-      std::string item = list.substr(start, comma - start);
-      if (!item.empty()) {
-        services.insert(item);
-      }
-      if (comma == std::string::npos) {
-        break;
-      }
-      start = comma + 1;
+  bool follow = truthy(request.query_value("follow"));
+  // `aic up` (attached) ends with the containers; `aic logs -f` follows until Ctrl-C.
+  bool exit_when_stopped = truthy(request.query_value("exit_when_stopped"));
+  std::vector<std::string> service_list = split_list(request.query_value("services"));
+  std::set<std::string> services(service_list.begin(), service_list.end());
+  std::optional<int> index;
+  if (auto i = request.query_value("index")) {
+    index = to_int(*i);
+    if (!index || *index < 1) {
+      Error failure(ErrorCode::InvalidSpec, "index must be a number from 1");
+      co_await responder.respond_error(failure);
+      co_return;
     }
   }
+  engine::LogOptions options;
+  options.follow = follow;
+  options.timestamps = truthy(request.query_value("timestamps"));
+  options.tail = std::string(request.query_value("tail").value_or("all"));
+  options.since = std::string(request.query_value("since").value_or(""));
+  options.until = std::string(request.query_value("until").value_or(""));
+
+  // Subscribed before listing, so a container starting in between is not missed.
+  std::shared_ptr<engine::EventStream> events;
+  if (follow && !exit_when_stopped) {
+    engine::EventFilter filter;
+    filter.types = {"container"};
+    filter.events = {"start", "die"};
+    filter.labels = {std::string(plan::label::kProject) + "=" + project};
+    events = ctx.docker.events(filter);
+  }
+  const std::int64_t subscribed_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count();
   engine::ContainerListOptions list;
   list.all = true;
   list.filters["label"] = {std::string(plan::label::kProject) + "=" + project};
   Result<std::vector<engine::ContainerSummary>> containers =
       co_await ctx.docker.list_containers(list);
   if (!containers) {
+    if (events) {
+      events->close();
+    }
     Error failure = containers.error();
     co_await responder.respond_error(failure);
     co_return;
   }
-  auto state = std::make_shared<LogState>(ctx.executor);
   std::set<std::string> known;
   for (const auto& c : *containers) {
-    std::string service = plan::label_value(c.labels, plan::label::kService);
-    known.insert(service);
-    if (plan::label_value(c.labels, plan::label::kOneoff) == "True" ||
-        (!services.empty() && services.count(service) == 0)) {
-      continue;
-    }
-    engine::LogOptions options;
-    options.follow = follow;
-    options.timestamps = request.query_value("timestamps").value_or("") == "true";
-    options.tail = std::string(request.query_value("tail").value_or("all"));
-    options.since = std::string(request.query_value("since").value_or(""));
-    options.until = std::string(request.query_value("until").value_or(""));
-    std::string id = c.id;
-    Result<std::unique_ptr<engine::ContainerStream>> stream = co_await ctx.docker.logs(id, options);
-    if (!stream) {
-      continue; // removed meanwhile
-    }
-    std::shared_ptr<engine::ContainerStream> shared = std::move(*stream);
-    state->streams.push_back(shared);
-    nlohmann::json origin = {{"container", c.names.empty() ? c.id : c.names.front()},
-                             {"service", service},
-                             {"number", plan::label_value(c.labels, plan::label::kNumber)}};
-    ++state->active;
-    asio::co_spawn(ctx.executor, read_container(state, shared, origin), asio::detached);
+    known.insert(plan::label_value(c.labels, plan::label::kService));
   }
   for (const auto& s : services) {
     if (known.count(s) == 0) {
-      for (auto& st : state->streams) {
-        st->close();
+      if (events) {
+        events->close();
       }
-      state->stopping = true;
       Error failure(ErrorCode::NotFound, "no such service: " + s);
       co_await responder.respond_error(failure);
       co_return;
     }
+  }
+  auto state = std::make_shared<LogState>(ctx.executor);
+  std::set<std::string> seen;
+  for (const auto& c : *containers) {
+    seen.insert(c.id);
+    if (!wanted(c.labels, services, index)) {
+      continue;
+    }
+    std::string id = c.id;
+    nlohmann::json origin = origin_of(c.names.empty() ? c.id : c.names.front(), c.labels);
+    co_await follow_container(ctx, state, id, options, origin);
+  }
+  if (events) {
+    asio::co_spawn(ctx.executor,
+                   watch_starts(ctx, state, events, services, index, options, seen, subscribed_ns),
+                   asio::detached);
   }
   bool writing = co_await responder.start_stream(200, "application/x-ndjson");
   while (writing) {
@@ -152,7 +253,7 @@ asio::awaitable<void> stream_project_logs(DaemonContext& ctx, Request& request,
       writing = co_await responder.write_line(line);
     }
     state->changed.notify_all(); // readers waiting for room
-    if (state->active == 0 && state->lines.empty()) {
+    if (!events && state->active == 0 && state->lines.empty()) {
       break;
     }
     if (writing && responder.client_gone()) {
@@ -163,6 +264,9 @@ asio::awaitable<void> stream_project_logs(DaemonContext& ctx, Request& request,
     }
   }
   state->stopping = true;
+  if (events) {
+    events->close();
+  }
   for (auto& st : state->streams) {
     st->close();
   }

@@ -39,6 +39,10 @@ struct Request {
   std::map<std::string, std::string> query;
   Headers headers;
   std::string body;
+  /// Bytes the client sent past the request (head and body) before the handler ran; filled only
+  /// for requests carrying an `Upgrade` header, whose connection becomes a raw byte stream after
+  /// Responder::upgrade(): these bytes are the first of that stream.
+  std::string leftover;
   /// Decoded `{name}` captures of the matched route.
   std::map<std::string, std::string> params;
   Transport transport = Transport::Unix;

@@ -50,6 +50,16 @@ void Responder::stop() {
   keep_alive_ = false;
   if (state_ == State::Streaming) {
     fail();
+  } else if (state_ == State::Upgraded) {
+    beast::error_code ignored;
+    stream_.socket().shutdown(asio::socket_base::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+}
+
+void Responder::abort() {
+  if (state_ == State::Streaming) {
+    fail();
   }
 }
 
@@ -78,6 +88,7 @@ asio::awaitable<bool> Responder::respond(int status, std::string_view content_ty
   }
   stream_.expires_never();
   state_ = State::Responded;
+  status_ = status;
   co_return true;
 }
 
@@ -130,7 +141,43 @@ asio::awaitable<bool> Responder::start_stream(int status, std::string_view conte
   }
   stream_.expires_never();
   state_ = State::Streaming;
+  status_ = status;
   co_return true;
+}
+
+asio::awaitable<Stream*> Responder::upgrade(std::string_view protocol) {
+  assert(state_ == State::Idle && "one response per request");
+  if (state_ != State::Idle) {
+    co_return nullptr;
+  }
+  if (stopping_) {
+    fail();
+    co_return nullptr;
+  }
+  std::string head = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ";
+  head.append(protocol);
+  head += "\r\n";
+  for (const auto& [name, value] : extra_headers_) {
+    head += name + ": " + value + "\r\n";
+  }
+  head += "\r\n";
+  keep_alive_ = false;
+  stream_.expires_after(write_timeout_);
+  auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(head), kNoThrow);
+  (void)n;
+  if (ec) {
+    fail();
+    co_return nullptr;
+  }
+  stream_.expires_never();
+  status_ = 101;
+  if (stopping_) {
+    // The server stopped while the 101 was being written: the connection ends here.
+    fail();
+    co_return nullptr;
+  }
+  state_ = State::Upgraded;
+  co_return &stream_;
 }
 
 asio::awaitable<bool> Responder::send_chunk(std::string_view bytes, bool add_newline) {

@@ -30,6 +30,7 @@ public:
     Streaming, // the head of a chunked response went out
     Finished,  // the stream's last chunk went out
     Failed,    // a write failed; the connection is closed
+    Upgraded,  // 101 went out; the handler owns the raw connection until it returns
   };
 
   /// `keep_alive`: whether the response may leave the connection open (the request's wish).
@@ -71,12 +72,22 @@ public:
   /// returns, and cuts the connection instead when it throws.
   boost::asio::awaitable<bool> finish();
 
+  /// Answers `101 Switching Protocols` with `Connection: Upgrade`, `Upgrade: <protocol>` (and
+  /// the headers set so far), as the Docker API does for attach and exec start. Returns the
+  /// connection, now a raw two-way byte stream owned by the handler until it returns (the
+  /// session then closes it; bytes the client sent early are in Request::leftover); nullptr when
+  /// the head could not be written or the server is stopping. The stream's expiry is off: bound
+  /// each operation yourself. Server stop closes the connection, failing pending operations.
+  boost::asio::awaitable<Stream*> upgrade(std::string_view protocol = "tcp");
+
   /// True when the peer closed or reset the connection, a write failed, or the server is
   /// stopping. Cheap (one non-blocking peek); a client that only half-closed its sending side
   /// also counts as gone. A handler that waits long without writing should poll it.
   bool client_gone() const;
 
   State state() const { return state_; }
+  /// The HTTP status of the response or stream head sent; 0 before one was.
+  int status() const { return status_; }
   /// True once something (a response or a stream head) was sent.
   bool started() const { return state_ != State::Idle; }
   bool keep_alive() const { return keep_alive_; }
@@ -84,9 +95,13 @@ public:
   void set_keep_alive(bool keep_alive) { keep_alive_ = keep_alive; }
 
   /// Called by the server when it stops: a response not yet sent still goes out (and the
-  /// connection then closes); a running stream is cut, and a stream not yet started is refused,
-  /// so their writes return false.
+  /// connection then closes); a running stream or upgraded connection is cut, and a stream not
+  /// yet started is refused, so their writes return false.
   void stop();
+
+  /// Cuts a running stream without its last chunk, so the client sees an incomplete answer (a
+  /// tar whose source failed midway must not look whole). Does nothing in other states.
+  void abort();
 
 private:
   boost::asio::awaitable<bool> send_chunk(std::string_view bytes, bool add_newline);
@@ -96,6 +111,7 @@ private:
   bool keep_alive_;
   std::chrono::seconds write_timeout_;
   State state_ = State::Idle;
+  int status_ = 0;
   bool stopping_ = false;
   std::vector<std::pair<std::string, std::string>> extra_headers_;
 };

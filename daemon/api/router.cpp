@@ -51,7 +51,7 @@ std::string RouteMatch::allow_header() const {
 void Router::add(http::verb method, std::string_view pattern, Handler handler) {
   assert(!pattern.empty() && pattern.front() == '/' && "route patterns start with '/'");
   assert(handler && "a route needs a handler");
-  Route route{method, {}, std::move(handler)};
+  Route route{method, {}, std::move(handler), std::string(pattern)};
   for (const std::string_view text : split(pattern)) {
     Segment segment;
     if (text.size() >= 2 && text.front() == '{' && text.back() == '}') {
@@ -126,6 +126,7 @@ RouteMatch Router::match(http::verb method, std::string_view path) const {
   out.allowed.clear();
   out.outcome = RouteMatch::Outcome::Found;
   out.handler = &best->handler;
+  out.pattern = best->pattern;
   for (std::size_t i = 0; i < segments.size(); ++i) {
     if (best->segments[i].capture) {
       out.params[best->segments[i].text] = std::move(segments[i]);

@@ -30,6 +30,7 @@ struct RouteMatch {
   };
   Outcome outcome = Outcome::NotFound;
   const Handler* handler = nullptr; // set when Found; owned by the router
+  std::string_view pattern;         // set when Found: "/v1/projects/{name}"; owned by the router
   std::map<std::string, std::string> params;
   std::vector<boost::beast::http::verb> allowed; // sorted, no repeats
 
@@ -62,6 +63,7 @@ private:
     boost::beast::http::verb method;
     std::vector<Segment> segments;
     Handler handler;
+    std::string pattern;
   };
 
   std::vector<Route> routes_;

@@ -191,6 +191,14 @@ std::size_t Server::connections() const {
   return state_->sessions.size();
 }
 
+std::size_t Server::open_streams() const {
+  std::size_t n = 0;
+  for (const auto& [id, session] : state_->sessions) {
+    n += session->streaming() ? 1 : 0;
+  }
+  return n;
+}
+
 Result<void> Server::start() {
   if (started_) {
     return Error(ErrorCode::Internal, "the API server was already started");

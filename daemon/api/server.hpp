@@ -44,6 +44,8 @@ public:
   std::uint16_t tcp_port() const { return tcp_port_; }
   /// Open connections.
   std::size_t connections() const;
+  /// Connections whose handler is sending a stream (events, logs, progress) right now.
+  std::size_t open_streams() const;
 
 private:
   boost::asio::any_io_executor executor_;

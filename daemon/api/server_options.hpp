@@ -9,6 +9,17 @@
 
 namespace aic::api {
 
+/// One request served, for metrics (ServerOptions::on_request).
+struct RequestRecord {
+  std::string_view method; ///< as sent ("GET")
+  /// The matched route's pattern ("/v1/projects/{name}"), never the raw path; "" when no route
+  /// matched or the request was refused before routing.
+  std::string_view route;
+  int status = 0; ///< the status sent; 0 when none could be
+  /// From the end of the request head to the end of the response (of the stream, for streams).
+  std::chrono::nanoseconds duration{0};
+};
+
 /// Where and how aicd's API listens. At least one of unix_socket_path and tcp_listen.
 struct ServerOptions {
   /// The unix socket (the CLI's default way in); "" for none. Its permissions are the access
@@ -35,6 +46,8 @@ struct ServerOptions {
   std::size_t max_connections = 256;
   /// Receives warnings (handler exceptions, accept failures); the server logs nothing itself.
   std::function<void(std::string_view)> log;
+  /// Called once per request whose head was read, when it has been answered; must not throw.
+  std::function<void(const RequestRecord&)> on_request;
 };
 
 } // namespace aic::api

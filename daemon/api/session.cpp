@@ -1,6 +1,7 @@
 #include "api/session.hpp"
 
 #include "api/auth.hpp"
+#include "api/web_routes.hpp"
 #include "core/error.hpp"
 
 #include <array>
@@ -105,24 +106,44 @@ asio::awaitable<void> Session::answer_and_close(int status, std::string_view cod
   close();
 }
 
-asio::awaitable<void> Session::reject_read(const beast::error_code& ec) {
+asio::awaitable<int> Session::reject_read(const beast::error_code& ec) {
   const std::string invalid(to_string(ErrorCode::InvalidSpec));
   if (ec == http::error::body_limit) {
     const std::string message =
         "request body exceeds " + std::to_string(state_->options.max_body_bytes) + " bytes";
     co_await answer_and_close(413, invalid, message, false);
-  } else if (ec == http::error::header_limit) {
+    co_return 413;
+  }
+  if (ec == http::error::header_limit) {
     const std::string message =
         "request head exceeds " + std::to_string(kMaxHeaderBytes) + " bytes";
     co_await answer_and_close(431, invalid, message, false);
-  } else if (is_http_error(ec)) {
+    co_return 431;
+  }
+  if (is_http_error(ec)) {
     const std::string message = "malformed HTTP request: " + ec.message();
     co_await answer_and_close(400, invalid, message, false);
+    co_return 400;
   }
   // Anything else (end of stream, reset, timeout, stop) leaves nobody to answer.
+  co_return 0;
 }
 
 asio::awaitable<bool> Session::serve_one() {
+  Served served;
+  const bool keep_going = co_await handle_one(served);
+  if (served.head_read && state_->options.on_request) {
+    RequestRecord record;
+    record.method = served.method;
+    record.route = served.route;
+    record.status = served.status;
+    record.duration = std::chrono::steady_clock::now() - served.started;
+    state_->options.on_request(record);
+  }
+  co_return keep_going;
+}
+
+asio::awaitable<bool> Session::handle_one(Served& served) {
   const ServerOptions& options = state_->options;
   http::request_parser<http::string_body> parser;
   parser.header_limit(kMaxHeaderBytes);
@@ -136,6 +157,8 @@ asio::awaitable<bool> Session::serve_one() {
     co_return false;
   }
   stream_.expires_never();
+  served.head_read = true;
+  served.started = std::chrono::steady_clock::now();
 
   const auto& head = parser.get();
   Request request;
@@ -143,6 +166,7 @@ asio::awaitable<bool> Session::serve_one() {
   request.method_name = std::string(head.method_string());
   request.target = std::string(head.target());
   request.transport = transport_;
+  served.method = request.method_name;
   for (const auto& field : head) {
     auto [it, inserted] =
         request.headers.try_emplace(std::string(field.name_string()), field.value());
@@ -151,17 +175,20 @@ asio::awaitable<bool> Session::serve_one() {
     }
   }
 
-  if (transport_ == Transport::Tcp &&
+  // The dashboard's own files are public (they hold no data); everything else needs the token.
+  if (transport_ == Transport::Tcp && !is_public_request(request.method, request.target) &&
       !bearer_token_matches(request.header("Authorization"), options.token)) {
     co_await answer_and_close(401, "unauthorized",
                               "this endpoint needs 'Authorization: Bearer <token>' with aicd's "
                               "API token",
                               true);
+    served.status = 401;
     co_return false;
   }
   if (auto parsed = parse_target(request.target, request); !parsed) {
     const std::string message = parsed.error().message();
     co_await answer_and_close(400, to_string(ErrorCode::InvalidSpec), message, false);
+    served.status = 400;
     co_return false;
   }
 
@@ -180,19 +207,32 @@ asio::awaitable<bool> Session::serve_one() {
     auto [body_ec, body_n] = co_await http::async_read(stream_, buffer_, parser, kNoThrow);
     (void)body_n;
     if (body_ec) {
-      co_await reject_read(body_ec);
+      served.status = co_await reject_read(body_ec);
       co_return false;
     }
     stream_.expires_never();
   }
   request.body = std::move(parser.get().body());
+  // An upgrade request's connection ends with its handler, so whatever followed the request is
+  // the start of the raw stream (a client may send input before it reads the 101).
+  const bool wants_upgrade = request.header("Upgrade").has_value();
+  if (wants_upgrade) {
+    const auto early = buffer_.data();
+    request.leftover.assign(static_cast<const char*>(early.data()), early.size());
+    buffer_.consume(early.size());
+  }
 
-  Responder responder(stream_, parser.keep_alive() && !state_->stopping, options.write_timeout);
+  Responder responder(stream_, parser.keep_alive() && !wants_upgrade && !state_->stopping,
+                      options.write_timeout);
   RouteMatch match = state_->router.match(request.method, request.path);
   switch (match.outcome) {
-  case RouteMatch::Outcome::Found:
+  case RouteMatch::Outcome::Found: {
     request.params = std::move(match.params);
-    co_return co_await run_handler(*match.handler, request, responder);
+    served.route = match.pattern;
+    const bool keep = co_await run_handler(*match.handler, request, responder);
+    served.status = responder.status();
+    co_return keep;
+  }
   case RouteMatch::Outcome::NotFound: {
     const Error error(ErrorCode::NotFound, "no such endpoint: " + describe(request));
     co_await responder.respond_error(error);
@@ -213,6 +253,7 @@ asio::awaitable<bool> Session::serve_one() {
     break;
   }
   }
+  served.status = responder.status();
   co_return responder.keep_alive() && responder.state() == Responder::State::Responded;
 }
 
@@ -247,6 +288,9 @@ asio::awaitable<bool> Session::run_handler(const Handler& handler, Request& requ
     co_await responder.finish();
   }
   const auto state = responder.state();
+  if (state == Responder::State::Upgraded) {
+    co_return false; // the raw connection ends with its handler
+  }
   co_return responder.keep_alive() &&
       (state == Responder::State::Responded || state == Responder::State::Finished);
 }

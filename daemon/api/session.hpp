@@ -8,9 +8,11 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <string>
 #include <string_view>
 
 namespace aic::api {
@@ -52,11 +54,27 @@ public:
   /// answered yet may still answer (then the connection closes); a stream is cut.
   void stop();
 
+  /// True while the running handler sends a stream.
+  bool streaming() const {
+    return responder_ != nullptr && responder_->state() == Responder::State::Streaming;
+  }
+
 private:
-  /// Serves one request; false when the connection must close afterwards.
+  /// What one request came to, for ServerOptions::on_request.
+  struct Served {
+    bool head_read = false;
+    std::string method;
+    std::string_view route; // owned by the router
+    int status = 0;
+    std::chrono::steady_clock::time_point started;
+  };
+
+  /// Serves one request and reports it; false when the connection must close afterwards.
   boost::asio::awaitable<bool> serve_one();
-  /// Answers a failed read of a request (400, 413, 431) or nothing when the peer went away.
-  boost::asio::awaitable<void> reject_read(const boost::beast::error_code& ec);
+  boost::asio::awaitable<bool> handle_one(Served& served);
+  /// Answers a failed read of a request (400, 413, 431) or nothing when the peer went away;
+  /// returns the status sent, 0 for none.
+  boost::asio::awaitable<int> reject_read(const boost::beast::error_code& ec);
   /// Runs the routed handler and completes what it left undone; false to close afterwards.
   boost::asio::awaitable<bool> run_handler(const Handler& handler, Request& request,
                                            Responder& responder);

@@ -1,7 +1,15 @@
 #include "api/v1_routes.hpp"
 
+#include "api/archive_routes.hpp"
+#include "api/container_routes.hpp"
+#include "api/events_routes.hpp"
+#include "api/exec_routes.hpp"
+#include "api/image_routes.hpp"
 #include "api/logs_route.hpp"
+#include "api/metrics_routes.hpp"
 #include "api/responder.hpp"
+#include "api/route_support.hpp"
+#include "api/web_routes.hpp"
 #include "compose/model_json.hpp"
 #include "proto/error_body.hpp"
 #include "supervisor/async_sync.hpp"
@@ -20,149 +28,6 @@ namespace http = boost::beast::http;
 namespace {
 
 constexpr std::string_view kAicdVersion = "0.1.0";
-/// Progress lines kept for a slow client; beyond it, info lines are dropped (counted).
-constexpr std::size_t kMaxQueuedLines = 4096;
-
-/// Runs `work` on the blocking pool and resumes on the caller's executor.
-template <typename T>
-asio::awaitable<Result<T>> on_pool(asio::thread_pool& pool,
-                                   const std::function<Result<T>()>& work) {
-  // A named closure: GCC 12 double-frees temporaries inside a co_await expression.
-  auto task = [work]() -> asio::awaitable<std::optional<Result<T>>> { co_return work(); };
-  std::optional<Result<T>> out =
-      co_await asio::co_spawn(pool.get_executor(), std::move(task), asio::use_awaitable);
-  if (!out) {
-    co_return Error(ErrorCode::Internal, "blocking work returned nothing");
-  }
-  co_return std::move(*out);
-}
-
-/// The lines of one operation's progress stream, between the operation (which never waits on
-/// the client) and the handler writing them out.
-struct LineQueue {
-  explicit LineQueue(asio::any_io_executor ex) : signal(std::move(ex)) {}
-
-  void push(std::string line, bool droppable) {
-    if (droppable && lines.size() >= kMaxQueuedLines) {
-      ++dropped;
-      return;
-    }
-    lines.push_back(std::move(line));
-    signal.notify_all();
-  }
-  void close() {
-    closed = true;
-    signal.notify_all();
-  }
-
-  std::deque<std::string> lines;
-  supervisor::Signal signal;
-  std::size_t dropped = 0;
-  bool closed = false;
-};
-
-std::string dump(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-supervisor::ProgressSink sink_for(std::shared_ptr<LineQueue> queue) {
-  return [queue](const proto::ProgressEvent& event) {
-    nlohmann::json line = {{"progress", event}};
-    queue->push(dump(line), event.level == "info");
-  };
-}
-
-/// Writes the queue to the client until the operation closed it. A client that goes away only
-/// stops the writing: the operation carries on.
-asio::awaitable<void> drain(std::shared_ptr<LineQueue> queue, Responder& responder) {
-  bool writing = co_await responder.start_stream(200, "application/x-ndjson");
-  for (;;) {
-    while (!queue->lines.empty()) {
-      std::string line = std::move(queue->lines.front());
-      queue->lines.pop_front();
-      if (writing) {
-        writing = co_await responder.write_line(line);
-      }
-    }
-    if (queue->closed) {
-      break;
-    }
-    if (!writing) {
-      co_return; // nobody listens; the operation finishes on its own
-    }
-    co_await queue->signal.wait(std::chrono::seconds(1));
-  }
-  if (writing) {
-    co_await responder.finish();
-  }
-}
-
-void finish_queue(LineQueue& queue, const Result<void>& result) {
-  nlohmann::json last = result ? nlohmann::json{{"done", true}} : proto::error_body(result.error());
-  queue.push(dump(last), false);
-  queue.close();
-}
-
-asio::awaitable<void> respond_error(Responder& responder, Error error) {
-  co_await responder.respond_error(error);
-}
-
-/// The stored desired state of a project: the inputs of its last `up`, and the model.
-struct StoredState {
-  proto::UpRequest request;
-};
-
-std::optional<int> to_int(std::string_view s) {
-  if (s.empty() || s.size() > 9) {
-    return std::nullopt;
-  }
-  int v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') {
-      return std::nullopt;
-    }
-    v = v * 10 + (c - '0');
-  }
-  return v;
-}
-
-bool truthy(std::optional<std::string_view> v) {
-  return v && (*v == "1" || *v == "true" || v->empty());
-}
-
-asio::awaitable<Result<std::optional<supervisor::LoadedInputs>>> load_stored(DaemonContext& ctx,
-                                                                             std::string project) {
-  store::ProjectStore* store = &ctx.store;
-  std::function<Result<std::optional<supervisor::LoadedInputs>>()> work =
-      [store, project]() -> Result<std::optional<supervisor::LoadedInputs>> {
-    Result<std::optional<std::string>> text = store->load(project);
-    if (!text) {
-      return std::move(text).error();
-    }
-    if (!*text) {
-      return std::optional<supervisor::LoadedInputs>{};
-    }
-    nlohmann::json j = nlohmann::json::parse(**text, nullptr, false);
-    if (j.is_discarded()) {
-      return Error(ErrorCode::Internal, "the state file of " + project + " is not JSON");
-    }
-    proto::UpRequest request;
-    try {
-      request = j.at("request").get<proto::UpRequest>();
-    } catch (const nlohmann::json::exception& e) {
-      return Error(ErrorCode::Internal,
-                   "the state file of " + project + " is unreadable: " + e.what());
-    }
-    Result<supervisor::LoadedInputs> loaded = supervisor::load_inputs(request.inputs);
-    if (!loaded) {
-      return std::move(loaded).error().with_context("reloading the stored project");
-    }
-    return std::optional<supervisor::LoadedInputs>(std::move(*loaded));
-  };
-  Result<std::optional<supervisor::LoadedInputs>> stored =
-      co_await on_pool<std::optional<supervisor::LoadedInputs>>(ctx.blocking, work);
-  co_return stored;
-}
 
 asio::awaitable<void> get_version(DaemonContext& ctx, Request&, Responder& responder) {
   nlohmann::json body = {{"version", kAicdVersion}, {"api_version", "v1"}};
@@ -248,19 +113,6 @@ asio::awaitable<void> get_config(DaemonContext& ctx, Request& request, Responder
   co_await responder.respond_json(200, body);
 }
 
-/// Claims the project for one operation; false (and a 409 sent) when another is running.
-asio::awaitable<bool> claim(DaemonContext& ctx, const std::string& name, Responder& responder) {
-  if (ctx.busy.count(name) != 0) {
-    Error failure = Error(ErrorCode::Conflict, "project " + name +
-                                                   " is busy: another operation on it is in "
-                                                   "progress; try again when it has finished");
-    co_await respond_error(responder, failure);
-    co_return false;
-  }
-  ctx.busy.insert(name);
-  co_return true;
-}
-
 asio::awaitable<void> put_project(DaemonContext& ctx, Request& request, Responder& responder) {
   std::string name = request.param("name");
   nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
@@ -336,6 +188,7 @@ asio::awaitable<void> put_project(DaemonContext& ctx, Request& request, Responde
   auto project = std::make_shared<supervisor::LoadedInputs>(std::move(*loaded));
   DaemonContext* context = &ctx;
   ctx.log("info", "up " + name);
+  ctx.operation_started(name, "up");
   asio::co_spawn(
       ctx.executor,
       [context, project, up, queue]() -> asio::awaitable<Result<void>> {
@@ -348,6 +201,7 @@ asio::awaitable<void> put_project(DaemonContext& ctx, Request& request, Responde
           result = Error(ErrorCode::Internal, "up failed unexpectedly");
         }
         context->busy.erase(name);
+        context->operation_ended(name, "up", result);
         context->log(result ? "info" : "warning",
                      "up " + name + (result ? " done" : ": " + result.error().describe()));
         finish_queue(*queue, result);
@@ -393,6 +247,7 @@ asio::awaitable<void> delete_project(DaemonContext& ctx, Request& request, Respo
   auto queue = std::make_shared<LineQueue>(ctx.executor);
   DaemonContext* context = &ctx;
   ctx.log("info", "down " + name);
+  ctx.operation_started(name, "down");
   asio::co_spawn(
       ctx.executor,
       [context, project, options, queue, name]() -> asio::awaitable<Result<void>> {
@@ -421,51 +276,12 @@ asio::awaitable<void> delete_project(DaemonContext& ctx, Request& request, Respo
           result = Error(ErrorCode::Internal, "down failed unexpectedly");
         }
         context->busy.erase(name);
+        context->operation_ended(name, "down", result);
         context->log(result ? "info" : "warning",
                      "down " + name + (result ? " done" : ": " + result.error().describe()));
         finish_queue(*queue, result);
       });
   co_await drain(queue, responder);
-}
-
-asio::awaitable<void> stop_project(DaemonContext& ctx, Request& request, Responder& responder) {
-  std::string name = request.param("name");
-  std::optional<int> timeout;
-  if (auto t = request.query_value("timeout")) {
-    timeout = to_int(*t);
-    if (!timeout) {
-      Error failure(ErrorCode::InvalidSpec, "timeout must be a number of seconds");
-      co_await respond_error(responder, failure);
-      co_return;
-    }
-  }
-  if (!co_await claim(ctx, name, responder)) {
-    co_return;
-  }
-  auto queue = std::make_shared<LineQueue>(ctx.executor);
-  DaemonContext* context = &ctx;
-  asio::co_spawn(
-      ctx.executor,
-      [context, queue, name, timeout]() -> asio::awaitable<Result<void>> {
-        supervisor::ProgressSink sink = sink_for(queue);
-        co_return co_await context->operations.stop(name, timeout, sink);
-      },
-      [context, queue, name](std::exception_ptr e, Result<void> result) {
-        if (e) {
-          result = Error(ErrorCode::Internal, "stop failed unexpectedly");
-        }
-        context->busy.erase(name);
-        finish_queue(*queue, result);
-      });
-  co_await drain(queue, responder);
-}
-
-Handler bind(DaemonContext& ctx,
-             asio::awaitable<void> (*fn)(DaemonContext&, Request&, Responder&)) {
-  DaemonContext* context = &ctx;
-  return [context, fn](Request& request, Responder& responder) {
-    return fn(*context, request, responder);
-  };
 }
 
 } // namespace
@@ -478,7 +294,13 @@ void add_v1_routes(Router& router, DaemonContext& ctx) {
   router.add(http::verb::delete_, "/v1/projects/{name}", bind(ctx, delete_project));
   router.add(http::verb::get, "/v1/projects/{name}/config", bind(ctx, get_config));
   router.add(http::verb::get, "/v1/projects/{name}/logs", bind(ctx, stream_project_logs));
-  router.add(http::verb::post, "/v1/projects/{name}/stop", bind(ctx, stop_project));
+  add_container_routes(router, ctx);
+  add_events_routes(router, ctx);
+  add_metrics_routes(router, ctx);
+  add_exec_routes(router, ctx);
+  add_archive_routes(router, ctx);
+  add_image_routes(router, ctx);
+  add_web_routes(router);
 }
 
 } // namespace aic::api

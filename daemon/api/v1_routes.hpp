@@ -10,7 +10,13 @@
 #include <set>
 #include <string>
 
+namespace aic::events {
+class EventHub;
+} // namespace aic::events
+
 namespace aic::api {
+
+class DaemonMetrics;
 
 /// What the /v1 handlers act on; owned by aicd's composition root, outliving the server and
 /// every operation it started.
@@ -25,6 +31,17 @@ struct DaemonContext {
   std::function<void(std::string_view, std::string_view)> log;
   /// Projects with an operation in progress: one at a time per project.
   std::set<std::string> busy;
+  /// The project event hub behind GET /v1/events; null when aicd runs without one (tests).
+  events::EventHub* events = nullptr;
+  /// What GET /metrics reports besides what it reads at scrape time; null: not recorded.
+  DaemonMetrics* metrics = nullptr;
+
+  /// Publishes the operation event "<operation> started" for `project` (when `events` is set).
+  /// Every long operation announces its start once it holds the project, and its end.
+  void operation_started(const std::string& project, std::string_view operation);
+  /// Publishes "<operation> finished", or "<operation> failed" with the error.
+  void operation_ended(const std::string& project, std::string_view operation,
+                       const Result<void>& result);
 };
 
 /// Registers every /v1 route (docs/api.md, proto/openapi.yaml) on `router`.

@@ -36,6 +36,11 @@ ContainerStream::read(milliseconds idle_timeout) {
   }
 }
 
+asio::awaitable<Result<std::optional<std::string>>>
+ContainerStream::read_raw(milliseconds idle_timeout) {
+  co_return co_await http_->read(idle_timeout);
+}
+
 asio::awaitable<Result<void>> ContainerStream::write(std::string_view bytes, milliseconds timeout) {
   co_return co_await http_->write(bytes, timeout);
 }

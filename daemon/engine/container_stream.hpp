@@ -24,6 +24,11 @@ public:
   /// A stream that ends inside a frame is EngineUnavailable.
   boost::asio::awaitable<Result<std::optional<std::vector<OutputChunk>>>>
   read(std::chrono::milliseconds idle_timeout = std::chrono::milliseconds(0));
+  /// The next bytes exactly as the engine sent them (multiplexed frames unless the session has
+  /// a TTY), at most HttpStream::kReadChunk, or nullopt at the end; for relaying the stream to a
+  /// client that demultiplexes it itself. Do not mix with read() on one stream.
+  boost::asio::awaitable<Result<std::optional<std::string>>>
+  read_raw(std::chrono::milliseconds idle_timeout = std::chrono::milliseconds(0));
   /// Sessions only: sends input to the process.
   boost::asio::awaitable<Result<void>>
   write(std::string_view bytes, std::chrono::milliseconds timeout = std::chrono::seconds(30));

@@ -144,6 +144,7 @@ struct ContainerCreate {
   std::vector<ContainerNetwork> networks;
   std::string network_mode; ///< bridge, host, none, container:<id>, or a network name
   RestartPolicy restart_policy;
+  bool auto_remove = false; ///< HostConfig.AutoRemove: the engine removes it once it exits
   std::optional<HealthConfig> healthcheck; ///< nullopt = the image's healthcheck
   Resources resources;
   std::vector<Ulimit> ulimits;

@@ -6,6 +6,7 @@
 #include "engine/wire.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
@@ -69,6 +70,47 @@ Error engine_error(int status, std::string_view body) {
   return Error(code, std::move(message));
 }
 
+std::string endpoint_pattern(std::string_view path) {
+  // Second segments that name an endpoint of the collection, not an object.
+  static constexpr std::array<std::string_view, 8> kCollectionActions = {
+      "json", "create", "prune", "load", "search", "get", "df", "import"};
+  // Last segments that name an action on an object (an image name may contain '/').
+  static constexpr std::array<std::string_view, 26> kObjectActions = {
+      "json",    "start",  "stop",    "restart", "kill",   "pause",   "unpause",
+      "wait",    "rename", "resize",  "attach",  "logs",   "top",     "stats",
+      "changes", "export", "archive", "update",  "exec",   "connect", "disconnect",
+      "history", "push",   "tag",     "get",     "upgrade"};
+  path = path.substr(0, path.find('?'));
+  std::vector<std::string_view> segments;
+  while (!path.empty()) {
+    if (path.front() == '/') {
+      path.remove_prefix(1);
+      continue;
+    }
+    const std::size_t slash = path.find('/');
+    segments.push_back(path.substr(0, slash));
+    path.remove_prefix(slash == std::string_view::npos ? path.size() : slash);
+  }
+  if (segments.empty()) {
+    return "/";
+  }
+  auto in = [](const auto& set, std::string_view word) {
+    return std::find(set.begin(), set.end(), word) != set.end();
+  };
+  std::string out = "/" + std::string(segments[0]);
+  if (segments.size() == 1) {
+    return out;
+  }
+  if (segments.size() == 2 && in(kCollectionActions, segments[1])) {
+    return out + "/" + std::string(segments[1]);
+  }
+  out += "/{id}";
+  if (segments.size() > 2 && in(kObjectActions, segments.back())) {
+    out += "/" + std::string(segments.back());
+  }
+  return out;
+}
+
 // ---- DockerClient: plumbing -------------------------------------------------------------------
 
 DockerClient::DockerClient(asio::any_io_executor executor, ClientOptions options)
@@ -128,7 +170,17 @@ asio::awaitable<Result<HttpResponse>> DockerClient::call(Call call) {
     co_return std::move(version).error();
   }
   HttpRequest request = make_request(call, *version);
+  const auto started = std::chrono::steady_clock::now();
   auto response = co_await transport_.request(std::move(request));
+  if (options_.on_call) {
+    const std::string endpoint = endpoint_pattern(call.path);
+    CallRecord record;
+    record.method = call.method;
+    record.endpoint = endpoint;
+    record.status = response ? response->status : 0;
+    record.duration = std::chrono::steady_clock::now() - started;
+    options_.on_call(record);
+  }
   if (!response) {
     co_return std::move(response).error();
   }
@@ -322,6 +374,27 @@ asio::awaitable<Result<ContainerWait>> DockerClient::wait_container(std::string 
   Call request("POST", "/containers/" + escape_path(id) + "/wait" + query.str(), std::string(),
                true);
   co_return co_await call_decoded(std::move(request), decode_container_wait);
+}
+
+asio::awaitable<Result<std::unique_ptr<PendingWait>>>
+DockerClient::begin_wait(std::string id, std::string condition) {
+  Query query;
+  query.add_if("condition", condition);
+  Call request("POST", "/containers/" + escape_path(id) + "/wait" + query.str());
+  auto stream = co_await open(std::move(request), false);
+  if (!stream) {
+    co_return std::move(stream).error();
+  }
+  co_return std::make_unique<PendingWait>(std::move(*stream));
+}
+
+asio::awaitable<Result<ContainerWait>> PendingWait::result(std::chrono::milliseconds idle_timeout) {
+  constexpr std::size_t kMaxWaitBody = 64 * 1024;
+  auto body = co_await http_->read_all(kMaxWaitBody, idle_timeout);
+  if (!body) {
+    co_return std::move(body).error();
+  }
+  co_return decode_container_wait(*body);
 }
 
 asio::awaitable<Result<ContainerTop>> DockerClient::top_container(std::string id,

@@ -8,6 +8,7 @@
 
 #include "core/result.hpp"
 #include "engine/api_version.hpp"
+#include "engine/archive_types.hpp"
 #include "engine/container_stream.hpp"
 #include "engine/container_types.hpp"
 #include "engine/docker_host.hpp"
@@ -29,9 +30,23 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace aic::engine {
+
+/// One finished request/response call to the engine, for metrics (ClientOptions::on_call).
+struct CallRecord {
+  std::string_view method;   ///< "GET", "POST", …
+  std::string_view endpoint; ///< the path with ids and names replaced: "/containers/{id}/start"
+  int status = 0;            ///< the engine's HTTP status; 0 when no answer came (transport error)
+  std::chrono::nanoseconds duration{0};
+};
+
+/// The path of an engine call (after the version prefix, query ignored) with the object ids and
+/// names replaced by "{id}", so that it can label a metric: "/containers/abc/start" →
+/// "/containers/{id}/start", "/images/library/busybox:1/json" → "/images/{id}/json".
+std::string endpoint_pattern(std::string_view path);
 
 struct ClientOptions {
   EngineAddress address;
@@ -48,6 +63,9 @@ struct ClientOptions {
   std::optional<DockerConfig> docker_config;
   /// Consecutive failed reconnects of an event stream before it gives up.
   int max_event_reconnects = 8;
+  /// Called after every request/response call (not streams, not the version handshake) on the
+  /// client's thread; must not throw.
+  std::function<void(const CallRecord&)> on_call;
 };
 
 using Filters = std::map<std::string, std::vector<std::string>>;
@@ -104,6 +122,22 @@ struct BuildResult {
   std::string image_id; ///< "sha256:…"
 };
 
+/// A wait the engine has registered (DockerClient::begin_wait); its outcome is read later.
+class PendingWait {
+public:
+  explicit PendingWait(std::unique_ptr<HttpStream> http) : http_(std::move(http)) {}
+
+  /// The outcome, once the container reached the condition; waits as long as that takes (zero
+  /// `idle_timeout`), since a one-off container may run for days. Call it once.
+  boost::asio::awaitable<Result<ContainerWait>>
+  result(std::chrono::milliseconds idle_timeout = std::chrono::milliseconds(0));
+  /// Drops the engine connection; a pending result() then fails.
+  void close() { http_->close(); }
+
+private:
+  std::unique_ptr<HttpStream> http_;
+};
+
 /// Called for every message of a pull or build stream, errors included.
 using ProgressCallback = std::function<void(const ProgressMessage&)>;
 
@@ -142,6 +176,11 @@ public:
   /// `condition`: not-running, next-exit or removed. Waits up to long_call_deadline.
   boost::asio::awaitable<Result<ContainerWait>>
   wait_container(std::string id, std::string condition = "not-running");
+  /// Registers a wait for `condition` (next-exit, removed, not-running) and returns once the
+  /// engine has it (the head of its answer came), so a container started afterwards cannot exit
+  /// unseen, even when it is removed at once (AutoRemove with "removed").
+  boost::asio::awaitable<Result<std::unique_ptr<PendingWait>>> begin_wait(std::string id,
+                                                                          std::string condition);
   boost::asio::awaitable<Result<ContainerTop>> top_container(std::string id,
                                                              std::string ps_args = {});
   boost::asio::awaitable<Result<std::unique_ptr<ContainerStream>>> logs(std::string id,
@@ -155,6 +194,12 @@ public:
   /// Extracts a tar into directory `path` of the container.
   boost::asio::awaitable<Result<void>> put_archive(std::string id, std::string path,
                                                    std::string tar);
+  /// put_archive with `docker cp`'s flags.
+  boost::asio::awaitable<Result<void>> put_archive(std::string id, std::string path,
+                                                   std::string tar, PutArchiveOptions options);
+  /// The stat of `path` in the container (HEAD archive; symlinks are not followed); NotFound
+  /// when there is no such path.
+  boost::asio::awaitable<Result<PathStat>> stat_container_path(std::string id, std::string path);
 
   // Exec
   boost::asio::awaitable<Result<std::string>> create_exec(std::string container, ExecCreate exec);

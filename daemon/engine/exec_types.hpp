@@ -29,6 +29,7 @@ struct ExecInspect {
   bool running = false;
   std::optional<int> exit_code; ///< nullopt until the process has exited
   int pid = 0;                  ///< 0 before the exec starts
+  bool tty = false;             ///< created with a TTY (ProcessConfig.tty): its stream is raw
 
   bool operator==(const ExecInspect&) const = default;
 };

@@ -131,6 +131,7 @@ Json encode_host_config(const ContainerCreate& c) {
   put_nonzero(host, "OomScoreAdj", c.oom_score_adj);
   put_string(host, "PidMode", c.pid_mode);
   put_true(host, "Privileged", c.privileged);
+  put_true(host, "AutoRemove", c.auto_remove);
   put_true(host, "ReadonlyRootfs", c.read_only);
   put_strings(host, "SecurityOpt", c.security_opt);
   put_map(host, "Tmpfs", c.tmpfs);
@@ -253,6 +254,7 @@ void read_host_config(const Node& host, ContainerCreate& c) {
   host["OomScoreAdj"].read(c.oom_score_adj);
   host["PidMode"].read(c.pid_mode);
   host["Privileged"].read(c.privileged);
+  host["AutoRemove"].read(c.auto_remove);
   host["ReadonlyRootfs"].read(c.read_only);
   host["SecurityOpt"].read(c.security_opt);
   host["Tmpfs"].read(c.tmpfs);

@@ -44,6 +44,7 @@ Result<ExecInspect> decode_exec_inspect(std::string_view body) {
         root["Running"].read(out.running);
         root["ExitCode"].read(out.exit_code);
         root["Pid"].read(out.pid);
+        root["ProcessConfig"]["tty"].read(out.tty);
         if (out.running) {
           out.exit_code.reset(); // some engines report 0 while the process still runs
         }

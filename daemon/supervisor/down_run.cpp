@@ -1,5 +1,6 @@
 #include "plan/naming.hpp"
 #include "supervisor/project_operations.hpp"
+#include "supervisor/service_order.hpp"
 
 #include <algorithm>
 #include <boost/asio/this_coro.hpp>
@@ -8,65 +9,6 @@
 namespace aic::supervisor {
 
 namespace asio = boost::asio;
-
-namespace {
-
-/// Services named in a `com.docker.compose.depends_on` label ("db:service_healthy:true,…").
-std::vector<std::string> depends_on_services(const std::string& label) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < label.size()) {
-    std::size_t comma = label.find(',', start);
-    std::string item = label.substr(start, comma - start);
-    out.push_back(item.substr(0, item.find(':')));
-    if (comma == std::string::npos) {
-      break;
-    }
-    start = comma + 1;
-  }
-  return out;
-}
-
-/// Removal waves: a service goes only after every service that depends on it.
-std::vector<std::vector<std::string>>
-removal_waves(const std::map<std::string, std::vector<std::string>>& depends_on) {
-  std::map<std::string, std::set<std::string>> dependents;
-  for (const auto& [service, deps] : depends_on) {
-    dependents[service];
-    for (const auto& d : deps) {
-      if (depends_on.count(d) != 0 && d != service) {
-        dependents[d].insert(service);
-      }
-    }
-  }
-  std::vector<std::vector<std::string>> waves;
-  std::set<std::string> removed;
-  while (removed.size() < dependents.size()) {
-    std::vector<std::string> wave;
-    for (const auto& [service, users] : dependents) {
-      if (removed.count(service) != 0) {
-        continue;
-      }
-      bool free = std::all_of(users.begin(), users.end(),
-                              [&](const std::string& u) { return removed.count(u) != 0; });
-      if (free) {
-        wave.push_back(service);
-      }
-    }
-    if (wave.empty()) { // a cycle in hand-edited labels: remove the rest together
-      for (const auto& [service, users] : dependents) {
-        if (removed.count(service) == 0) {
-          wave.push_back(service);
-        }
-      }
-    }
-    removed.insert(wave.begin(), wave.end());
-    waves.push_back(std::move(wave));
-  }
-  return waves;
-}
-
-} // namespace
 
 asio::awaitable<Result<void>> ProjectOperations::down(std::string project,
                                                       proto::DownOptions options,
@@ -247,54 +189,10 @@ asio::awaitable<Result<void>> ProjectOperations::down(std::string project,
 
 asio::awaitable<Result<void>>
 ProjectOperations::stop(std::string project, std::optional<int> timeout_s, ProgressSink progress) {
-  auto executor = co_await asio::this_coro::executor;
-  engine::ContainerListOptions list;
-  list.all = false; // running ones
-  list.filters["label"] = {std::string(plan::label::kProject) + "=" + project};
-  Result<std::vector<engine::ContainerSummary>> containers = co_await docker_.list_containers(list);
-  if (!containers) {
-    co_return std::move(containers).error().with_context("listing containers of " + project);
-  }
-  std::map<std::string, std::vector<std::string>> depends_on;
-  std::map<std::string, std::vector<std::pair<std::string, std::string>>> by_service;
-  for (const auto& c : *containers) {
-    if (plan::label_value(c.labels, plan::label::kOneoff) == "True") {
-      continue;
-    }
-    std::string service = plan::label_value(c.labels, plan::label::kService);
-    depends_on[service] = depends_on_services(plan::label_value(c.labels, plan::label::kDependsOn));
-    by_service[service].emplace_back(c.id, c.names.empty() ? c.id : c.names.front());
-  }
-  for (const auto& wave : removal_waves(depends_on)) {
-    std::vector<Task> tasks;
-    for (const auto& service : wave) {
-      for (const auto& [id, name] : by_service[service]) {
-        tasks.push_back([this, id, name, timeout_s, &progress]() -> asio::awaitable<Result<void>> {
-          std::string cid = id;
-          if (progress) {
-            proto::ProgressEvent stopping{"container", name, "Stopping", "", "info"};
-            progress(stopping);
-          }
-          Result<void> stopped = co_await docker_.stop_container(cid, timeout_s);
-          if (!stopped && stopped.error().code() != ErrorCode::NotFound) {
-            co_return std::move(stopped).error().with_context("stopping container " + name);
-          }
-          if (progress) {
-            proto::ProgressEvent done{"container", name, "Stopped", "", "info"};
-            progress(done);
-          }
-          co_return Result<void>{};
-        });
-      }
-    }
-    std::vector<Result<void>> results = co_await run_parallel(executor, std::move(tasks));
-    for (auto& r : results) {
-      if (!r) {
-        co_return std::move(r);
-      }
-    }
-  }
-  co_return Result<void>{};
+  ContainerAction action;
+  action.kind = ContainerAction::Kind::Stop;
+  action.timeout_s = timeout_s;
+  co_return co_await act(std::move(project), std::move(action), std::move(progress));
 }
 
 } // namespace aic::supervisor

@@ -26,6 +26,8 @@ proto::ContainerStatus to_status(const engine::ContainerSummary& c) {
   s.status = c.status;
   s.health = health_from_status(c.status);
   s.created = c.created;
+  s.command = c.command;
+  s.labels = c.labels;
   // "Exited (3) 2 minutes ago"
   if (c.status.rfind("Exited (", 0) == 0) {
     try {
@@ -41,6 +43,7 @@ proto::ContainerStatus to_status(const engine::ContainerSummary& c) {
           (p.ip.empty() ? std::string() : p.ip + ":") + std::to_string(p.public_port) + "->" + port;
     }
     s.ports.push_back(port);
+    s.publishers.push_back(proto::Publisher{p.ip, p.private_port, p.public_port, p.type});
   }
   return s;
 }

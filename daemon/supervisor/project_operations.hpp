@@ -7,9 +7,11 @@
 #include "supervisor/project_inputs.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace aic::supervisor {
@@ -17,6 +19,20 @@ namespace aic::supervisor {
 /// Receives the progress of a long operation, synchronously; the API layer queues it (bounded)
 /// for the client. It must not throw.
 using ProgressSink = std::function<void(const proto::ProgressEvent&)>;
+
+/// One of the container lifecycle commands applied to a project's service containers.
+struct ContainerAction {
+  enum class Kind : std::uint8_t { Start, Stop, Restart, Kill, Pause, Unpause, Remove };
+  Kind kind = Kind::Start;
+  std::vector<std::string> services; ///< empty: every service
+  std::optional<int> timeout_s;      ///< stop, restart; nullopt: the container's own
+  std::string signal;                ///< kill; "" = SIGKILL
+  bool stop_first = false;           ///< rm -s: stop running containers, then remove them
+  bool volumes = false;              ///< rm -v: remove their anonymous volumes
+};
+
+/// "start" → Kind::Start …; nullopt for an unknown name. "rm" is Remove.
+std::optional<ContainerAction::Kind> container_action_kind(std::string_view name);
 
 /// What a project looks like to `down` when its files are not at hand.
 struct StoredProject {
@@ -53,6 +69,14 @@ public:
   boost::asio::awaitable<Result<void>> stop(std::string project, std::optional<int> timeout_s,
                                             ProgressSink progress);
 
+  /// Applies `action` to the project's service containers (one-off containers are left alone):
+  /// start, restart and unpause in dependency order (start waits for service_healthy and
+  /// service_completed_successfully dependencies), the others dependents first. Only
+  /// containers in a state the action applies to are touched (stop: running ones; rm: stopped
+  /// ones, unless stop_first). A service named that has no container is NotFound.
+  boost::asio::awaitable<Result<void>> act(std::string project, ContainerAction action,
+                                           ProgressSink progress);
+
   /// The project's containers as the engine reports them; NotFound when it has none.
   boost::asio::awaitable<Result<proto::ProjectStatus>> status(std::string project);
 
@@ -60,6 +84,10 @@ public:
   boost::asio::awaitable<Result<std::vector<proto::ProjectStatus>>> list();
 
 private:
+  /// Polls a dependency of `start` until `condition` holds (or it never can).
+  boost::asio::awaitable<Result<void>> wait_condition(std::string id, std::string name,
+                                                      std::string condition);
+
   engine::DockerClient& docker_;
   /// The engine allocates published port ranges non-atomically, so starts are serialised
   /// daemon-wide, as Compose does.

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <set>
 #include <sstream>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -151,7 +152,9 @@ AicResult run_aic(const AicdProcess& aicd, const std::string& dir,
                   const std::vector<std::string>& args) {
   std::string err_file = dir + "/.aic-stderr";
   std::vector<std::string> all = args;
-  if (!all.empty() && (all[0] == "up" || all[0] == "down" || all[0] == "create")) {
+  static const std::set<std::string> kWithProgress = {
+      "up", "down", "create", "start", "stop", "restart", "kill", "pause", "unpause", "rm"};
+  if (!all.empty() && kWithProgress.count(all[0]) != 0) {
     all.insert(all.begin() + 1, "--progress=plain");
   }
   ShellResult r = run_shell(aic_command(aicd, dir, all) + " 2>" + shell_quote(err_file));

@@ -100,6 +100,8 @@ public:
   void stop() {
     on_io([this] { server_->stop(); });
   }
+  /// The server's executor, for what handlers share with the test (an event hub).
+  asio::any_io_executor executor() { return io_.get_executor(); }
   std::uint16_t tcp_port() const { return server_->tcp_port(); }
   std::size_t connections() {
     return on_io([this] { return server_->connections(); });
@@ -271,6 +273,19 @@ public:
 
   /// Closes the sending side (the server sees end of input).
   void shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+
+  /// The next `n` raw bytes (an upgraded connection's stream).
+  std::string read_bytes(std::size_t n) {
+    while (pending_.size() < n) {
+      if (!fill()) {
+        throw std::runtime_error("connection closed after " + std::to_string(pending_.size()) +
+                                 " of " + std::to_string(n) + " bytes");
+      }
+    }
+    std::string out = pending_.substr(0, n);
+    pending_.erase(0, n);
+    return out;
+  }
 
 private:
   explicit Client(int fd) : fd_(fd) {}

@@ -608,6 +608,23 @@ TEST(WireContainerCreate, SendsOnlyImageAndAnEmptyHostConfigForAMinimalRequest) 
   EXPECT_EQ(encoded(create, kApi141), json::parse(R"({"Image": "nginx", "HostConfig": {}})"));
 }
 
+TEST(WireContainerCreate, SendsAutoRemoveForOneOffContainersAndReadsItBack) {
+  ContainerCreate create;
+  create.image = "busybox";
+  create.auto_remove = true;
+  create.tty = true;
+  create.open_stdin = true;
+  create.stdin_once = true;
+  const json body = encoded(create, kApi141);
+  EXPECT_EQ(body["HostConfig"], json::parse(R"({"AutoRemove": true})"));
+  const Result<ContainerInspect> inspect = decode_container_inspect(
+      R"({"Id":"c1","Name":"/x","Config":{"Image":"busybox","Tty":true,"OpenStdin":true},)"
+      R"("HostConfig":{"AutoRemove":true},"State":{"Status":"created"}})");
+  ASSERT_TRUE(inspect) << inspect.error().describe();
+  EXPECT_TRUE(inspect->config.auto_remove);
+  EXPECT_TRUE(inspect->config.open_stdin);
+}
+
 TEST(WireContainerCreate, SendsStartIntervalOnlyFromApi144) {
   ContainerCreate create;
   create.image = "x";

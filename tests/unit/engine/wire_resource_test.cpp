@@ -319,6 +319,13 @@ TEST(WireExecInspect, ReadsTheExitCodeOfAFinishedExec) {
                                 false, 3, 15900}));
 }
 
+TEST(WireExecInspect, ReadsWhetherTheExecHasATty) {
+  const Result<ExecInspect> exec = decode_exec_inspect(
+      R"({"ID":"e","Running":true,"ProcessConfig":{"tty":true,"entrypoint":"sh"},"Pid":7})");
+  ASSERT_TRUE(exec) << exec.error().describe();
+  EXPECT_TRUE(exec->tty);
+}
+
 TEST(WireExecInspect, HasNoExitCodeWhileRunning) {
   const Result<ExecInspect> exec = decode_exec_inspect(
       R"({"ID":"90bf8cb5544d","Running":true,"ExitCode":null,"ContainerID":"653465ffe9cb","Pid":15900})");
