@@ -1,17 +1,11 @@
 #include "proto/archive_types.hpp"
 
+#include "proto/json_fields.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace aic::proto {
 namespace {
-
-template <typename T>
-void read(const nlohmann::json& j, const char* key, T& out) {
-  auto it = j.find(key);
-  if (it != j.end() && !it->is_null()) {
-    it->get_to(out);
-  }
-}
 
 /// Go's os.ModeType: every bit that makes a file something other than a regular file.
 constexpr std::uint32_t kModeType =
@@ -32,11 +26,11 @@ void to_json(nlohmann::json& j, const PathStat& v) {
 }
 
 void from_json(const nlohmann::json& j, PathStat& v) {
-  read(j, "name", v.name);
-  read(j, "size", v.size);
-  read(j, "mode", v.mode);
-  read(j, "mtime", v.mtime);
-  read(j, "link_target", v.link_target);
+  read_field(j, "name", v.name);
+  read_field(j, "size", v.size);
+  read_field(j, "mode", v.mode);
+  read_field(j, "mtime", v.mtime);
+  read_field(j, "link_target", v.link_target);
 }
 
 void to_json(nlohmann::json& j, const ArchiveTarget& v) {
@@ -48,10 +42,10 @@ void to_json(nlohmann::json& j, const ArchiveTarget& v) {
 }
 
 void from_json(const nlohmann::json& j, ArchiveTarget& v) {
-  read(j, "container", v.container);
-  read(j, "service", v.service);
-  read(j, "number", v.number);
-  read(j, "oneoff", v.oneoff);
+  read_field(j, "container", v.container);
+  read_field(j, "service", v.service);
+  read_field(j, "number", v.number);
+  read_field(j, "oneoff", v.oneoff);
   if (auto it = j.find("stat"); it != j.end() && !it->is_null()) {
     v.stat = it->get<PathStat>();
   }

@@ -1,29 +1,10 @@
 #include "proto/exec_types.hpp"
 
+#include "proto/json_fields.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace aic::proto {
-namespace {
-
-// Absent or null keys keep the default; a key of the wrong type throws nlohmann's type_error,
-// which the API turns into a 400.
-template <typename T>
-void read(const nlohmann::json& j, const char* key, T& out) {
-  auto it = j.find(key);
-  if (it != j.end() && !it->is_null()) {
-    it->get_to(out);
-  }
-}
-
-template <typename T>
-void read(const nlohmann::json& j, const char* key, std::optional<T>& out) {
-  auto it = j.find(key);
-  if (it != j.end() && !it->is_null()) {
-    out = it->get<T>();
-  }
-}
-
-} // namespace
 
 void to_json(nlohmann::json& j, const ExecRequest& v) {
   j = {{"service", v.service}, {"index", v.index},
@@ -34,16 +15,16 @@ void to_json(nlohmann::json& j, const ExecRequest& v) {
 }
 
 void from_json(const nlohmann::json& j, ExecRequest& v) {
-  read(j, "service", v.service);
-  read(j, "index", v.index);
-  read(j, "command", v.command);
-  read(j, "tty", v.tty);
-  read(j, "stdin", v.stdin);
-  read(j, "detach", v.detach);
-  read(j, "user", v.user);
-  read(j, "workdir", v.workdir);
-  read(j, "env", v.env);
-  read(j, "privileged", v.privileged);
+  read_field(j, "service", v.service);
+  read_field(j, "index", v.index);
+  read_field(j, "command", v.command);
+  read_field(j, "tty", v.tty);
+  read_field(j, "stdin", v.stdin);
+  read_field(j, "detach", v.detach);
+  read_field(j, "user", v.user);
+  read_field(j, "workdir", v.workdir);
+  read_field(j, "env", v.env);
+  read_field(j, "privileged", v.privileged);
 }
 
 void to_json(nlohmann::json& j, const RunRequest& v) {
@@ -70,22 +51,22 @@ void to_json(nlohmann::json& j, const RunRequest& v) {
 }
 
 void from_json(const nlohmann::json& j, RunRequest& v) {
-  read(j, "service", v.service);
-  read(j, "command", v.command);
-  read(j, "entrypoint", v.entrypoint);
-  read(j, "env", v.env);
-  read(j, "user", v.user);
-  read(j, "workdir", v.workdir);
-  read(j, "volumes", v.volumes);
-  read(j, "publish", v.publish);
-  read(j, "service_ports", v.service_ports);
-  read(j, "rm", v.rm);
-  read(j, "no_deps", v.no_deps);
-  read(j, "tty", v.tty);
-  read(j, "stdin", v.stdin);
-  read(j, "detach", v.detach);
-  read(j, "name", v.name);
-  read(j, "inputs", v.inputs);
+  read_field(j, "service", v.service);
+  read_field(j, "command", v.command);
+  read_field(j, "entrypoint", v.entrypoint);
+  read_field(j, "env", v.env);
+  read_field(j, "user", v.user);
+  read_field(j, "workdir", v.workdir);
+  read_field(j, "volumes", v.volumes);
+  read_field(j, "publish", v.publish);
+  read_field(j, "service_ports", v.service_ports);
+  read_field(j, "rm", v.rm);
+  read_field(j, "no_deps", v.no_deps);
+  read_field(j, "tty", v.tty);
+  read_field(j, "stdin", v.stdin);
+  read_field(j, "detach", v.detach);
+  read_field(j, "name", v.name);
+  read_field(j, "inputs", v.inputs);
 }
 
 } // namespace aic::proto

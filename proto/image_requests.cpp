@@ -1,21 +1,10 @@
 #include "proto/image_requests.hpp"
 
+#include "proto/json_fields.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace aic::proto {
-namespace {
-
-// Absent or null keys keep the default; a key of the wrong type throws nlohmann::json::type_error,
-// which the API turns into a 400.
-template <typename T>
-void read(const nlohmann::json& j, const char* key, T& out) {
-  auto it = j.find(key);
-  if (it != j.end() && !it->is_null()) {
-    it->get_to(out);
-  }
-}
-
-} // namespace
 
 void to_json(nlohmann::json& j, const BuildRequest& v) {
   nlohmann::json args = nlohmann::json::object();
@@ -27,11 +16,11 @@ void to_json(nlohmann::json& j, const BuildRequest& v) {
 }
 
 void from_json(const nlohmann::json& j, BuildRequest& v) {
-  read(j, "inputs", v.inputs);
-  read(j, "services", v.services);
-  read(j, "no_cache", v.no_cache);
-  read(j, "pull", v.pull);
-  read(j, "quiet", v.quiet);
+  read_field(j, "inputs", v.inputs);
+  read_field(j, "services", v.services);
+  read_field(j, "no_cache", v.no_cache);
+  read_field(j, "pull", v.pull);
+  read_field(j, "quiet", v.quiet);
   if (auto it = j.find("build_args"); it != j.end() && !it->is_null()) {
     if (!it->is_object()) {
       throw nlohmann::json::type_error::create(302, "build_args must be an object", &*it);
@@ -54,13 +43,13 @@ void to_json(nlohmann::json& j, const PullRequest& v) {
 }
 
 void from_json(const nlohmann::json& j, PullRequest& v) {
-  read(j, "inputs", v.inputs);
-  read(j, "services", v.services);
-  read(j, "quiet", v.quiet);
-  read(j, "ignore_pull_failures", v.ignore_pull_failures);
-  read(j, "include_deps", v.include_deps);
-  read(j, "ignore_buildable", v.ignore_buildable);
-  read(j, "policy", v.policy);
+  read_field(j, "inputs", v.inputs);
+  read_field(j, "services", v.services);
+  read_field(j, "quiet", v.quiet);
+  read_field(j, "ignore_pull_failures", v.ignore_pull_failures);
+  read_field(j, "include_deps", v.include_deps);
+  read_field(j, "ignore_buildable", v.ignore_buildable);
+  read_field(j, "policy", v.policy);
 }
 
 } // namespace aic::proto

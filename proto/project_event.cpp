@@ -1,5 +1,7 @@
 #include "proto/project_event.hpp"
 
+#include "proto/json_fields.hpp"
+
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -153,12 +155,7 @@ void to_json(nlohmann::json& j, const ProjectEvent& v) {
 }
 
 void from_json(const nlohmann::json& j, ProjectEvent& v) {
-  auto read = [&j](const char* key, auto& out) {
-    auto it = j.find(key);
-    if (it != j.end() && !it->is_null()) {
-      it->get_to(out);
-    }
-  };
+  auto read = [&j](const char* key, auto& out) { read_field(j, key, out); };
   read("id", v.id);
   std::string time;
   read("time", time);

@@ -1,36 +1,10 @@
 #include "proto/project_types.hpp"
 
+#include "proto/json_fields.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace aic::proto {
-namespace {
-
-// Absent keys keep the default; a key of the wrong type throws nlohmann::json::type_error,
-// which the API turns into a 400.
-template <typename T>
-void read(const nlohmann::json& j, const char* key, T& out) {
-  auto it = j.find(key);
-  if (it != j.end() && !it->is_null()) {
-    it->get_to(out);
-  }
-}
-
-template <typename T>
-void read(const nlohmann::json& j, const char* key, std::optional<T>& out) {
-  auto it = j.find(key);
-  if (it != j.end() && !it->is_null()) {
-    out = it->get<T>();
-  }
-}
-
-template <typename T>
-void write_optional(nlohmann::json& j, const char* key, const std::optional<T>& v) {
-  if (v) {
-    j[key] = *v;
-  }
-}
-
-} // namespace
 
 void to_json(nlohmann::json& j, const ComposeInputs& v) {
   j = {{"config_files", v.config_files}, {"files", v.files},       {"working_dir", v.working_dir},
@@ -41,15 +15,15 @@ void to_json(nlohmann::json& j, const ComposeInputs& v) {
 }
 
 void from_json(const nlohmann::json& j, ComposeInputs& v) {
-  read(j, "config_files", v.config_files);
-  read(j, "files", v.files);
-  read(j, "working_dir", v.working_dir);
-  read(j, "project_directory", v.project_directory);
-  read(j, "project_name", v.project_name);
-  read(j, "env_files", v.env_files);
-  read(j, "profiles", v.profiles);
-  read(j, "services", v.services);
-  read(j, "environment", v.environment);
+  read_field(j, "config_files", v.config_files);
+  read_field(j, "files", v.files);
+  read_field(j, "working_dir", v.working_dir);
+  read_field(j, "project_directory", v.project_directory);
+  read_field(j, "project_name", v.project_name);
+  read_field(j, "env_files", v.env_files);
+  read_field(j, "profiles", v.profiles);
+  read_field(j, "services", v.services);
+  read_field(j, "environment", v.environment);
 }
 
 void to_json(nlohmann::json& j, const UpOptions& v) {
@@ -68,18 +42,18 @@ void to_json(nlohmann::json& j, const UpOptions& v) {
 }
 
 void from_json(const nlohmann::json& j, UpOptions& v) {
-  read(j, "services", v.services);
-  read(j, "build", v.build);
-  read(j, "pull", v.pull);
-  read(j, "force_recreate", v.force_recreate);
-  read(j, "no_recreate", v.no_recreate);
-  read(j, "no_deps", v.no_deps);
-  read(j, "remove_orphans", v.remove_orphans);
-  read(j, "no_start", v.no_start);
-  read(j, "wait", v.wait);
-  read(j, "wait_timeout_s", v.wait_timeout_s);
-  read(j, "timeout_s", v.timeout_s);
-  read(j, "scale", v.scale);
+  read_field(j, "services", v.services);
+  read_field(j, "build", v.build);
+  read_field(j, "pull", v.pull);
+  read_field(j, "force_recreate", v.force_recreate);
+  read_field(j, "no_recreate", v.no_recreate);
+  read_field(j, "no_deps", v.no_deps);
+  read_field(j, "remove_orphans", v.remove_orphans);
+  read_field(j, "no_start", v.no_start);
+  read_field(j, "wait", v.wait);
+  read_field(j, "wait_timeout_s", v.wait_timeout_s);
+  read_field(j, "timeout_s", v.timeout_s);
+  read_field(j, "scale", v.scale);
 }
 
 void to_json(nlohmann::json& j, const UpRequest& v) {
@@ -87,8 +61,8 @@ void to_json(nlohmann::json& j, const UpRequest& v) {
 }
 
 void from_json(const nlohmann::json& j, UpRequest& v) {
-  read(j, "inputs", v.inputs);
-  read(j, "options", v.options);
+  read_field(j, "inputs", v.inputs);
+  read_field(j, "options", v.options);
 }
 
 void to_json(nlohmann::json& j, const DownOptions& v) {
@@ -97,10 +71,10 @@ void to_json(nlohmann::json& j, const DownOptions& v) {
 }
 
 void from_json(const nlohmann::json& j, DownOptions& v) {
-  read(j, "volumes", v.volumes);
-  read(j, "rmi", v.rmi);
-  read(j, "remove_orphans", v.remove_orphans);
-  read(j, "timeout_s", v.timeout_s);
+  read_field(j, "volumes", v.volumes);
+  read_field(j, "rmi", v.rmi);
+  read_field(j, "remove_orphans", v.remove_orphans);
+  read_field(j, "timeout_s", v.timeout_s);
 }
 
 void to_json(nlohmann::json& j, const ProgressEvent& v) {
@@ -112,11 +86,11 @@ void to_json(nlohmann::json& j, const ProgressEvent& v) {
 }
 
 void from_json(const nlohmann::json& j, ProgressEvent& v) {
-  read(j, "kind", v.kind);
-  read(j, "name", v.name);
-  read(j, "status", v.status);
-  read(j, "detail", v.detail);
-  read(j, "level", v.level);
+  read_field(j, "kind", v.kind);
+  read_field(j, "name", v.name);
+  read_field(j, "status", v.status);
+  read_field(j, "detail", v.detail);
+  read_field(j, "level", v.level);
 }
 
 void to_json(nlohmann::json& j, const ContainerStatus& v) {
@@ -136,26 +110,26 @@ void to_json(nlohmann::json& j, const ContainerStatus& v) {
 }
 
 void from_json(const nlohmann::json& j, ContainerStatus& v) {
-  read(j, "id", v.id);
-  read(j, "name", v.name);
-  read(j, "service", v.service);
-  read(j, "number", v.number);
-  read(j, "image", v.image);
-  read(j, "state", v.state);
-  read(j, "health", v.health);
-  read(j, "status", v.status);
-  read(j, "exit_code", v.exit_code);
-  read(j, "created", v.created);
-  read(j, "ports", v.ports);
-  read(j, "command", v.command);
-  read(j, "labels", v.labels);
+  read_field(j, "id", v.id);
+  read_field(j, "name", v.name);
+  read_field(j, "service", v.service);
+  read_field(j, "number", v.number);
+  read_field(j, "image", v.image);
+  read_field(j, "state", v.state);
+  read_field(j, "health", v.health);
+  read_field(j, "status", v.status);
+  read_field(j, "exit_code", v.exit_code);
+  read_field(j, "created", v.created);
+  read_field(j, "ports", v.ports);
+  read_field(j, "command", v.command);
+  read_field(j, "labels", v.labels);
   if (auto it = j.find("publishers"); it != j.end() && it->is_array()) {
     for (const auto& p : *it) {
       Publisher out;
-      read(p, "url", out.url);
-      read(p, "target_port", out.target_port);
-      read(p, "published_port", out.published_port);
-      read(p, "protocol", out.protocol);
+      read_field(p, "url", out.url);
+      read_field(p, "target_port", out.target_port);
+      read_field(p, "published_port", out.published_port);
+      read_field(p, "protocol", out.protocol);
       v.publishers.push_back(std::move(out));
     }
   }
@@ -170,11 +144,11 @@ void to_json(nlohmann::json& j, const ProjectStatus& v) {
 }
 
 void from_json(const nlohmann::json& j, ProjectStatus& v) {
-  read(j, "name", v.name);
-  read(j, "status", v.status);
-  read(j, "working_dir", v.working_dir);
-  read(j, "config_files", v.config_files);
-  read(j, "containers", v.containers);
+  read_field(j, "name", v.name);
+  read_field(j, "status", v.status);
+  read_field(j, "working_dir", v.working_dir);
+  read_field(j, "config_files", v.config_files);
+  read_field(j, "containers", v.containers);
 }
 
 } // namespace aic::proto
