@@ -197,4 +197,37 @@ long long rfc3339_ns(const std::string& time) {
   }
 }
 
+void AicdProjectTest::SetUp() {
+  EngineTest::SetUp();
+  if (IsSkipped() || HasFatalFailure()) {
+    return;
+  }
+  project_ = unique_project(::testing::UnitTest::GetInstance()->current_test_info()->name());
+  cleanup_ = std::make_unique<ProjectCleanup>(project_);
+  dir_ = make_temp_dir("aic-e2e-project");
+  aicd_ = std::make_unique<AicdProcess>();
+  ASSERT_TRUE(aicd_->start());
+}
+
+void AicdProjectTest::TearDown() {
+  if (HasFailure() && aicd_) {
+    std::cerr << "aicd log:\n" << aicd_->log();
+  }
+  aicd_.reset();
+  cleanup_.reset();
+  remove_dir(dir_);
+}
+
+void AicdProjectTest::compose(const std::string& body) {
+  write_file(dir_ + "/compose.yaml", "name: " + project_ + "\n" + body);
+}
+
+AicResult AicdProjectTest::aic(std::vector<std::string> args) {
+  return run_aic(*aicd_, dir_, args);
+}
+
+std::string AicdProjectTest::name(const std::string& service, int n) const {
+  return project_ + "-" + service + "-" + std::to_string(n);
+}
+
 } // namespace aic::e2e

@@ -5,6 +5,7 @@
 
 #include "engine_fixture.hpp"
 
+#include <memory>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -59,6 +60,27 @@ AicResult run_aic(const AicdProcess& aicd, const std::string& dir,
 /// The same, in the background: the shell command line to start, for `&`-style concurrency.
 std::string aic_command(const AicdProcess& aicd, const std::string& dir,
                         const std::vector<std::string>& args);
+
+/// A test with its own aicd, a project directory and a unique project name; everything the
+/// project leaves on the engine is removed at the end (a failure names what survived), and
+/// aicd's log is printed when the test failed.
+class AicdProjectTest : public EngineTest {
+protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  /// Writes compose.yaml with `name: <project>` prepended.
+  void compose(const std::string& body);
+  /// `aic ARGS…` in the project directory against this test's aicd.
+  AicResult aic(std::vector<std::string> args);
+  /// The Compose name of a service's container: `<project>-<service>-<n>`.
+  std::string name(const std::string& service, int n = 1) const;
+
+  std::string project_;
+  std::string dir_;
+  std::unique_ptr<ProjectCleanup> cleanup_;
+  std::unique_ptr<AicdProcess> aicd_;
+};
 
 /// A fresh temporary directory for a project's files; removed by remove_dir().
 std::string make_temp_dir(const std::string& prefix);

@@ -12,35 +12,9 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class CpBuildPullTest : public EngineTest {
+class CpBuildPullTest : public AicdProjectTest {
 protected:
-  void SetUp() override {
-    EngineTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) {
-      return;
-    }
-    project_ = unique_project(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    cleanup_ = std::make_unique<ProjectCleanup>(project_);
-    dir_ = make_temp_dir("aic-e2e-cp");
-    aicd_ = std::make_unique<AicdProcess>();
-    ASSERT_TRUE(aicd_->start());
-  }
-  void TearDown() override {
-    if (HasFailure() && aicd_) {
-      std::cerr << "aicd log:\n" << aicd_->log();
-    }
-    aicd_.reset();
-    cleanup_.reset();
-    remove_dir(dir_);
-  }
-
-  void compose(const std::string& body) {
-    write_file(dir_ + "/compose.yaml", "name: " + project_ + "\n" + body);
-  }
-  AicResult aic(std::vector<std::string> args) { return run_aic(*aicd_, dir_, args); }
-  std::string container(const std::string& service, int n = 1) {
-    return project_ + "-" + service + "-" + std::to_string(n);
-  }
+  std::string container(const std::string& service, int n = 1) { return name(service, n); }
   /// `sh -c script` in the container, its stdout trimmed.
   std::string in_container(const std::string& name, const std::string& script) {
     return trim(run_shell(docker_cli() + " exec " + shell_quote(name) + " sh -c " +
@@ -61,11 +35,6 @@ protected:
     AicResult up = run_aic(*aicd_, dir_, {"up", "-d"});
     ASSERT_EQ(up.exit_code, 0) << up.err;
   }
-
-  std::string project_;
-  std::string dir_;
-  std::unique_ptr<ProjectCleanup> cleanup_;
-  std::unique_ptr<AicdProcess> aicd_;
 };
 
 TEST_F(CpBuildPullTest, CpRoundTripsAFileWithItsContentAndMode) {

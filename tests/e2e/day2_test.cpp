@@ -18,35 +18,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class Day2Test : public EngineTest {
+class Day2Test : public AicdProjectTest {
 protected:
-  void SetUp() override {
-    EngineTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) {
-      return;
-    }
-    project_ = unique_project(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    cleanup_ = std::make_unique<ProjectCleanup>(project_);
-    dir_ = make_temp_dir("aic-e2e-day2");
-    aicd_ = std::make_unique<AicdProcess>();
-    ASSERT_TRUE(aicd_->start());
-  }
-  void TearDown() override {
-    if (HasFailure() && aicd_) {
-      std::cerr << "aicd log:\n" << aicd_->log();
-    }
-    aicd_.reset();
-    cleanup_.reset();
-    remove_dir(dir_);
-  }
-
-  void compose(const std::string& body) {
-    write_file(dir_ + "/compose.yaml", "name: " + project_ + "\n" + body);
-  }
-  AicResult aic(std::vector<std::string> args) { return run_aic(*aicd_, dir_, args); }
-  std::string name(const std::string& service, int n = 1) {
-    return project_ + "-" + service + "-" + std::to_string(n);
-  }
   std::vector<nlohmann::json> ps_json(std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"ps", "--format", "json"};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -59,11 +32,6 @@ protected:
     }
     return out;
   }
-
-  std::string project_;
-  std::string dir_;
-  std::unique_ptr<ProjectCleanup> cleanup_;
-  std::unique_ptr<AicdProcess> aicd_;
 };
 
 const std::string kSleep = "    image: aic-test/busybox:latest\n    command: [sleep, '3600']\n"

@@ -65,33 +65,8 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-class EventsTest : public EngineTest {
+class EventsTest : public AicdProjectTest {
 protected:
-  void SetUp() override {
-    EngineTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) {
-      return;
-    }
-    project_ = unique_project(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    cleanup_ = std::make_unique<ProjectCleanup>(project_);
-    dir_ = make_temp_dir("aic-e2e-events");
-    aicd_ = std::make_unique<AicdProcess>();
-    ASSERT_TRUE(aicd_->start());
-  }
-  void TearDown() override {
-    if (HasFailure() && aicd_) {
-      std::cerr << "aicd log:\n" << aicd_->log();
-    }
-    aicd_.reset();
-    cleanup_.reset();
-    remove_dir(dir_);
-  }
-
-  void compose(const std::string& body) {
-    write_file(dir_ + "/compose.yaml", "name: " + project_ + "\n" + body);
-  }
-  AicResult aic(std::vector<std::string> args) { return run_aic(*aicd_, dir_, args); }
-
   /// GET `path` on aicd's socket; streams are read for `seconds` and then cut.
   std::string get(const std::string& path, const std::string& header = "", int seconds = 10) {
     std::string cmd = "curl -sN --max-time " + std::to_string(seconds) + " --unix-socket " +
@@ -113,11 +88,6 @@ protected:
     }
     return false;
   }
-
-  std::string project_;
-  std::string dir_;
-  std::unique_ptr<ProjectCleanup> cleanup_;
-  std::unique_ptr<AicdProcess> aicd_;
 };
 
 TEST_F(EventsTest, AicEventsJsonSeesTheStopOfAStoppedContainer) {

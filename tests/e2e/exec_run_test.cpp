@@ -23,34 +23,20 @@ using namespace std::chrono_literals;
 const std::string kService = "    image: aic-test/busybox:latest\n    command: [sleep, '3600']\n"
                              "    stop_signal: SIGKILL\n    restart: always\n";
 
-class ExecRunTest : public EngineTest {
+class ExecRunTest : public AicdProjectTest {
 protected:
   void SetUp() override {
-    EngineTest::SetUp();
+    AicdProjectTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) {
       return;
     }
-    project_ = unique_project(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    cleanup_ = std::make_unique<ProjectCleanup>(project_);
-    dir_ = make_temp_dir("aic-e2e-exec");
-    aicd_ = std::make_unique<AicdProcess>();
-    ASSERT_TRUE(aicd_->start());
     write_file(dir_ + "/compose.yaml", "name: " + project_ +
                                            "\nservices:\n"
                                            "  app:\n" +
                                            kService + "  web:\n" + kService +
                                            "    depends_on: [app]\n");
   }
-  void TearDown() override {
-    if (HasFailure() && aicd_) {
-      std::cerr << "aicd log:\n" << aicd_->log();
-    }
-    aicd_.reset();
-    cleanup_.reset();
-    remove_dir(dir_);
-  }
 
-  AicResult aic(std::vector<std::string> args) { return run_aic(*aicd_, dir_, args); }
   void up() {
     AicResult up = aic({"up", "-d", "app"});
     ASSERT_EQ(up.exit_code, 0) << up.err;
@@ -69,11 +55,6 @@ protected:
     }
     return names;
   }
-
-  std::string project_;
-  std::string dir_;
-  std::unique_ptr<ProjectCleanup> cleanup_;
-  std::unique_ptr<AicdProcess> aicd_;
 };
 
 /// What a process run on a pseudo-terminal printed, and its exit status.

@@ -16,44 +16,11 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-class UpDownTest : public EngineTest {
+class UpDownTest : public AicdProjectTest {
 protected:
-  void SetUp() override {
-    EngineTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) {
-      return;
-    }
-    project_ = unique_project(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    cleanup_ = std::make_unique<ProjectCleanup>(project_);
-    dir_ = make_temp_dir("aic-e2e-project");
-    aicd_ = std::make_unique<AicdProcess>();
-    ASSERT_TRUE(aicd_->start());
-  }
-  void TearDown() override {
-    if (HasFailure() && aicd_) {
-      std::cerr << "aicd log:\n" << aicd_->log();
-    }
-    aicd_.reset();
-    cleanup_.reset();
-    remove_dir(dir_);
-  }
-
-  /// Writes compose.yaml with `name: <project>` prepended.
-  void compose(const std::string& body) {
-    write_file(dir_ + "/compose.yaml", "name: " + project_ + "\n" + body);
-  }
-  AicResult aic(std::vector<std::string> args) { return run_aic(*aicd_, dir_, args); }
-  std::string name(const std::string& service, int n = 1) {
-    return project_ + "-" + service + "-" + std::to_string(n);
-  }
   long long started_ns(const std::string& container) {
     return rfc3339_ns(inspect(container, "{{.State.StartedAt}}"));
   }
-
-  std::string project_;
-  std::string dir_;
-  std::unique_ptr<ProjectCleanup> cleanup_;
-  std::unique_ptr<AicdProcess> aicd_;
 };
 
 const std::string kSleep = "    image: aic-test/busybox:latest\n    command: [sleep, '3600']\n"
