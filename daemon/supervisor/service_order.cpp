@@ -18,7 +18,7 @@ std::vector<LabelDependency> label_dependencies(const std::string& label) {
       std::size_t second = item.find(':', colon + 1);
       dep.condition = item.substr(colon + 1, second == std::string::npos ? std::string::npos
                                                                          : second - colon - 1);
-      dep.required = second == std::string::npos || item.substr(second + 1) != "false";
+      dep.restart = second != std::string::npos && item.substr(second + 1) == "true";
     }
     if (dep.condition.empty()) {
       dep.condition = "service_started";

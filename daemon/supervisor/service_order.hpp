@@ -9,10 +9,12 @@
 
 namespace aic::supervisor {
 
-/// One entry of a depends_on label: "db:service_healthy:true".
+/// One entry of a depends_on label: "db:service_healthy:true", the last field being
+/// depends_on.restart (as Compose writes it). The label does not carry `required`.
 struct LabelDependency {
   std::string service;
   std::string condition; ///< service_started, service_healthy, service_completed_successfully
+  bool restart = false;
   bool required = true;
 };
 

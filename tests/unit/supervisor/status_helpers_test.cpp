@@ -1,4 +1,5 @@
 #include "supervisor/project_operations.hpp"
+#include "supervisor/service_order.hpp"
 
 #include <gtest/gtest.h>
 #include <string>
@@ -60,6 +61,28 @@ TEST(StatusHelpers, SummaryDoesNotDependOnContainerOrder) {
   std::vector<proto::ContainerStatus> b = {a[2], a[0], a[1]};
   EXPECT_EQ(summarize_states(a), summarize_states(b));
   EXPECT_EQ(summarize_states(a), "paused(1), restarting(1), running(1)");
+}
+
+} // namespace
+} // namespace aic::supervisor
+
+namespace aic::supervisor {
+namespace {
+
+TEST(LabelDependencies, TheLastFieldIsRestartAsComposeWritesIt) {
+  std::vector<LabelDependency> deps =
+      label_dependencies("db:service_healthy:true,cache:service_started:false,old");
+  ASSERT_EQ(deps.size(), 3u);
+  EXPECT_EQ(deps[0].service, "db");
+  EXPECT_EQ(deps[0].condition, "service_healthy");
+  EXPECT_TRUE(deps[0].restart);
+  EXPECT_TRUE(deps[0].required); // the label does not carry `required`
+  EXPECT_EQ(deps[1].service, "cache");
+  EXPECT_FALSE(deps[1].restart);
+  EXPECT_TRUE(deps[1].required);
+  EXPECT_EQ(deps[2].service, "old");
+  EXPECT_EQ(deps[2].condition, "service_started");
+  EXPECT_FALSE(deps[2].restart);
 }
 
 } // namespace
