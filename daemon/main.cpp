@@ -10,6 +10,7 @@
 #include "events/event_hub.hpp"
 #include "store/project_store.hpp"
 #include "supervisor/project_operations.hpp"
+#include "supervisor/supervisor.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -197,9 +198,12 @@ int main(int argc, char** argv) {
   }
 
   aic::store::ProjectStore store(flags.state_dir);
-  if (aic::Result<void> opened = store.open(); !opened) {
-    spdlog::error("{}", opened.error().describe());
-    return 1;
+  aic::store::ProjectStore supervision_store(flags.state_dir, "supervision");
+  for (aic::store::ProjectStore* s : {&store, &supervision_store}) {
+    if (aic::Result<void> opened = s->open(); !opened) {
+      spdlog::error("{}", opened.error().describe());
+      return 1;
+    }
   }
 
   asio::io_context io(1);
@@ -248,6 +252,20 @@ int main(int argc, char** argv) {
   source_options.log = context.log;
   aic::events::EngineEventSource event_source(io.get_executor(), docker, events, source_options);
   event_source.start();
+  // Supervision (docs/supervision.md) reads the same events through the hub.
+  aic::supervisor::SupervisorOptions supervisor_options;
+  supervisor_options.log = context.log;
+  supervisor_options.event_connections = [&event_source] { return event_source.connections(); };
+  supervisor_options.on_restart = [&metrics](const std::string& project,
+                                             const aic::proto::RestartRecord& record) {
+    metrics.observe_restart(project, record);
+  };
+  aic::supervisor::Supervisor supervisor(io.get_executor(), docker, events, store,
+                                         supervision_store, blocking, context.busy,
+                                         supervisor_options);
+  context.supervisor = &supervisor;
+  metrics.failed_services = [&supervisor] { return supervisor.failed_services(); };
+  supervisor.start();
   spdlog::info("aicd {} listening on unix://{}{}, state in {}, engine {}", kVersion, flags.socket,
                flags.listen ? " and tcp://" + *flags.listen : std::string(), flags.state_dir,
                flags.docker_host.value_or(std::getenv("DOCKER_HOST")
@@ -260,6 +278,7 @@ int main(int argc, char** argv) {
       return;
     }
     spdlog::info("signal {}: stopping; containers keep running", signal);
+    supervisor.stop();
     event_source.stop();
     events.close();
     server.stop();

@@ -23,6 +23,10 @@ inline constexpr std::string_view kContainer = "container";
 inline constexpr std::string_view kOperation = "operation";
 /// Reserved for GPU lease changes ("allocated", "released"); not published yet.
 inline constexpr std::string_view kGpu = "gpu";
+/// aicd's supervision (docs/supervision.md): `action` is "restart scheduled", "restarting",
+/// "restarted", "restart failed", "restart cancelled", "gave up", "budget reset" or "restart seen",
+/// with attributes reason, attempt and detail.
+inline constexpr std::string_view kSupervisor = "supervisor";
 } // namespace event_type
 
 /// The phases an operation event reports, as the suffix of its action.

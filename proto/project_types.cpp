@@ -1,6 +1,7 @@
 #include "proto/project_types.hpp"
 
 #include "proto/json_fields.hpp"
+#include "proto/project_event.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -94,11 +95,11 @@ void from_json(const nlohmann::json& j, ProgressEvent& v) {
 }
 
 void to_json(nlohmann::json& j, const ContainerStatus& v) {
-  j = {{"id", v.id},           {"name", v.name},     {"service", v.service},
-       {"number", v.number},   {"image", v.image},   {"state", v.state},
-       {"health", v.health},   {"status", v.status}, {"exit_code", v.exit_code},
-       {"created", v.created}, {"ports", v.ports},   {"command", v.command},
-       {"labels", v.labels}};
+  j = {{"id", v.id},           {"name", v.name},        {"service", v.service},
+       {"number", v.number},   {"image", v.image},      {"state", v.state},
+       {"health", v.health},   {"status", v.status},    {"exit_code", v.exit_code},
+       {"created", v.created}, {"ports", v.ports},      {"command", v.command},
+       {"labels", v.labels},   {"restarts", v.restarts}};
   nlohmann::json publishers = nlohmann::json::array();
   for (const auto& p : v.publishers) {
     publishers.push_back({{"url", p.url},
@@ -123,6 +124,7 @@ void from_json(const nlohmann::json& j, ContainerStatus& v) {
   read_field(j, "ports", v.ports);
   read_field(j, "command", v.command);
   read_field(j, "labels", v.labels);
+  read_field(j, "restarts", v.restarts);
   if (auto it = j.find("publishers"); it != j.end() && it->is_array()) {
     for (const auto& p : *it) {
       Publisher out;
@@ -140,7 +142,8 @@ void to_json(nlohmann::json& j, const ProjectStatus& v) {
        {"status", v.status},
        {"working_dir", v.working_dir},
        {"config_files", v.config_files},
-       {"containers", v.containers}};
+       {"containers", v.containers},
+       {"supervision", v.supervision}};
 }
 
 void from_json(const nlohmann::json& j, ProjectStatus& v) {
@@ -149,6 +152,55 @@ void from_json(const nlohmann::json& j, ProjectStatus& v) {
   read_field(j, "working_dir", v.working_dir);
   read_field(j, "config_files", v.config_files);
   read_field(j, "containers", v.containers);
+  read_field(j, "supervision", v.supervision);
+}
+
+void to_json(nlohmann::json& j, const RestartRecord& v) {
+  j = {{"time", format_rfc3339_ns(v.time_ns)},
+       {"service", v.service},
+       {"container", v.container},
+       {"reason", v.reason},
+       {"attempt", v.attempt},
+       {"detail", v.detail},
+       {"error", v.error}};
+}
+
+void from_json(const nlohmann::json& j, RestartRecord& v) {
+  std::string time;
+  read_field(j, "time", time);
+  v.time_ns = parse_rfc3339_ns(time).value_or(0);
+  read_field(j, "service", v.service);
+  read_field(j, "container", v.container);
+  read_field(j, "reason", v.reason);
+  read_field(j, "attempt", v.attempt);
+  read_field(j, "detail", v.detail);
+  read_field(j, "error", v.error);
+}
+
+void to_json(nlohmann::json& j, const ServiceSupervision& v) {
+  j = {{"service", v.service},
+       {"restart_on_unhealthy", v.restart_on_unhealthy},
+       {"state", v.state},
+       {"restarts", v.restarts},
+       {"attempts_in_window", v.attempts_in_window},
+       {"max_attempts", v.max_attempts},
+       {"recent", v.recent}};
+  if (v.next_restart_ns != 0) {
+    j["next_restart"] = format_rfc3339_ns(v.next_restart_ns);
+  }
+}
+
+void from_json(const nlohmann::json& j, ServiceSupervision& v) {
+  read_field(j, "service", v.service);
+  read_field(j, "restart_on_unhealthy", v.restart_on_unhealthy);
+  read_field(j, "state", v.state);
+  read_field(j, "restarts", v.restarts);
+  read_field(j, "attempts_in_window", v.attempts_in_window);
+  read_field(j, "max_attempts", v.max_attempts);
+  std::string next;
+  read_field(j, "next_restart", next);
+  v.next_restart_ns = next.empty() ? 0 : parse_rfc3339_ns(next).value_or(0);
+  read_field(j, "recent", v.recent);
 }
 
 } // namespace aic::proto

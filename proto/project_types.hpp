@@ -97,8 +97,38 @@ struct ContainerStatus {
   std::string command;            ///< the engine's quoted command line
   std::vector<Publisher> publishers;
   std::map<std::string, std::string> labels;
+  /// Restarts aicd recorded for this container (by the name): its own (unhealthy, dependency,
+  /// order) and those of the engine's restart policy it saw.
+  int restarts = 0;
 
   bool operator==(const ContainerStatus&) const = default;
+};
+
+/// One restart aicd made or saw (docs/supervision.md).
+struct RestartRecord {
+  std::int64_t time_ns = 0; ///< unix nanoseconds; on the wire "time", RFC 3339 UTC
+  std::string service;
+  std::string container;
+  std::string reason; ///< unhealthy, dependency, order, exited
+  int attempt = 0;    ///< unhealthy restarts: the attempt within the window
+  std::string detail; ///< the failing probe's output, the dependency, the exit code
+  std::string error;  ///< why the restart call failed; "" when it worked
+
+  bool operator==(const RestartRecord&) const = default;
+};
+
+/// How aicd supervises one service.
+struct ServiceSupervision {
+  std::string service;
+  bool restart_on_unhealthy = false; ///< the policy is enabled
+  std::string state;                 ///< ok, backoff (a restart is waiting), failed
+  int restarts = 0;                  ///< recorded restarts of its containers, all reasons
+  int attempts_in_window = 0;        ///< unhealthy restarts counted against the budget
+  int max_attempts = 0;
+  std::int64_t next_restart_ns = 0;  ///< when state is backoff; 0 otherwise
+  std::vector<RestartRecord> recent; ///< the latest restarts, oldest first (at most 10)
+
+  bool operator==(const ServiceSupervision&) const = default;
 };
 
 struct ProjectStatus {
@@ -107,6 +137,8 @@ struct ProjectStatus {
   std::string working_dir;
   std::vector<std::string> config_files;
   std::vector<ContainerStatus> containers; ///< sorted by service, then number
+  /// One entry per service when aicd supervises the project (it ran its `up`), by name.
+  std::vector<ServiceSupervision> supervision;
 
   bool operator==(const ProjectStatus&) const = default;
 };
@@ -121,6 +153,10 @@ void to_json(nlohmann::json& j, const DownOptions& v);
 void from_json(const nlohmann::json& j, DownOptions& v);
 void to_json(nlohmann::json& j, const ProgressEvent& v);
 void from_json(const nlohmann::json& j, ProgressEvent& v);
+void to_json(nlohmann::json& j, const RestartRecord& v);
+void from_json(const nlohmann::json& j, RestartRecord& v);
+void to_json(nlohmann::json& j, const ServiceSupervision& v);
+void from_json(const nlohmann::json& j, ServiceSupervision& v);
 void to_json(nlohmann::json& j, const ContainerStatus& v);
 void from_json(const nlohmann::json& j, ContainerStatus& v);
 void to_json(nlohmann::json& j, const ProjectStatus& v);

@@ -88,8 +88,28 @@ std::string labels_text(const std::map<std::string, std::string>& labels) {
 }
 
 /// One line of `ps --format json`, with the fields and spelling of `docker compose ps`.
+/// A service's supervision state by name ("ok", "backoff", "failed"); "" when not supervised.
+std::map<std::string, std::string> supervision_states(const proto::ProjectStatus& status) {
+  std::map<std::string, std::string> out;
+  for (const auto& s : status.supervision) {
+    out[s.service] = s.state;
+  }
+  return out;
+}
+
+/// The RESTARTS cell: the count, and why aicd stopped restarting a failed service.
+std::string restarts_cell(const proto::ContainerStatus& c, const std::string& state) {
+  std::string cell = std::to_string(c.restarts);
+  if (state == "failed") {
+    cell += " (gave up)";
+  } else if (state == "backoff") {
+    cell += " (restarting)";
+  }
+  return cell;
+}
+
 nlohmann::json ps_json(const proto::ContainerStatus& c, const std::string& project,
-                       std::int64_t now) {
+                       std::int64_t now, const std::string& supervision) {
   nlohmann::json publishers = nlohmann::json::array();
   for (const auto& p : c.publishers) {
     publishers.push_back({{"URL", p.url},
@@ -116,7 +136,9 @@ nlohmann::json ps_json(const proto::ContainerStatus& c, const std::string& proje
           {"LocalVolumes", "0"},
           {"Mounts", ""},
           {"Networks", ""},
-          {"Size", "0B"}};
+          {"Size", "0B"},
+          {"Restarts", c.restarts},
+          {"Supervision", supervision}};
 }
 
 /// The command as ps shows it: quoted, cut to 20 characters unless --no-trunc.
@@ -251,17 +273,19 @@ int run_ps(const Invocation& inv, const ParsedArgs& args) {
   const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
+  std::map<std::string, std::string> supervision = supervision_states(status);
   if (format == "json") {
     for (const auto& c : shown) {
-      out << ps_json(c, *name, now).dump() << "\n";
+      out << ps_json(c, *name, now, supervision[c.service]).dump() << "\n";
     }
     return static_cast<int>(ExitCode::Ok);
   }
   std::vector<std::vector<std::string>> rows = {
-      {"NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"}};
+      {"NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "RESTARTS", "PORTS"}};
   for (const auto& c : shown) {
     rows.push_back({c.name, c.image, command_cell(c.command, args.has("no-trunc")), c.service,
-                    human_duration(now - c.created) + " ago", c.status, join(c.ports, ", ")});
+                    human_duration(now - c.created) + " ago", c.status,
+                    restarts_cell(c, supervision[c.service]), join(c.ports, ", ")});
   }
   print_table(out, rows);
   return static_cast<int>(ExitCode::Ok);

@@ -43,7 +43,15 @@ DaemonMetrics::DaemonMetrics()
                            {"method", "endpoint"}, duration_buckets()),
       engine_call_errors("aic_engine_call_errors_total",
                          "Engine calls that failed: no answer (code \"none\") or an error status.",
-                         {"method", "endpoint", "code"}) {}
+                         {"method", "endpoint", "code"}),
+      restarts("aic_restarts_total",
+               "Container restarts aicd made (reason unhealthy, dependency, order) or saw the "
+               "engine's restart policy make (reason exited).",
+               {"project", "service", "reason"}) {}
+
+void DaemonMetrics::observe_restart(const std::string& project, const proto::RestartRecord& r) {
+  restarts.add({project, r.service, r.reason});
+}
 
 void DaemonMetrics::observe_request(const RequestRecord& record) {
   const std::string method = method_label(record.method);
@@ -65,7 +73,17 @@ void DaemonMetrics::observe_engine_call(const engine::CallRecord& record) {
 
 std::vector<MetricFamily> DaemonMetrics::collect() const {
   std::vector<MetricFamily> out = {api_requests.collect(), api_request_duration.collect(),
-                                   engine_call_duration.collect(), engine_call_errors.collect()};
+                                   engine_call_duration.collect(), engine_call_errors.collect(),
+                                   restarts.collect()};
+  if (failed_services) {
+    MetricFamily failed{"aic_services_failed",
+                        "Services whose unhealthy-restart budget is spent: aicd no longer "
+                        "restarts them.",
+                        "gauge",
+                        {}};
+    failed.samples.push_back({"aic_services_failed", {}, static_cast<double>(failed_services())});
+    out.push_back(std::move(failed));
+  }
   if (open_streams) {
     MetricFamily streams{"aic_open_streams",
                          "API responses being streamed now (events, logs, operation progress).",

@@ -3,6 +3,7 @@
 #include "api/metrics.hpp"
 #include "api/server_options.hpp"
 #include "engine/docker_client.hpp"
+#include "proto/project_types.hpp"
 
 #include <cstddef>
 #include <functional>
@@ -23,16 +24,22 @@ public:
   /// aic_engine_call_duration_seconds (and aic_engine_call_errors_total).
   void observe_engine_call(const engine::CallRecord& record);
 
+  /// aic_restarts_total.
+  void observe_restart(const std::string& project, const proto::RestartRecord& record);
+
   /// The recorded families, plus aic_open_streams when `open_streams` is set.
   std::vector<MetricFamily> collect() const;
 
   /// Streams being sent now (Server::open_streams), read at scrape time.
   std::function<std::size_t()> open_streams;
+  /// Services marked failed by supervision (Supervisor::failed_services), read at scrape time.
+  std::function<int()> failed_services;
 
   CounterFamily api_requests;
   HistogramFamily api_request_duration;
   HistogramFamily engine_call_duration;
   CounterFamily engine_call_errors;
+  CounterFamily restarts;
 };
 
 } // namespace aic::api

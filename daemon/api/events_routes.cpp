@@ -65,9 +65,9 @@ Result<Subscription> parse_subscription(const Request& request, const std::strin
   }
   for (std::string& type : split_list(request.query_value("types"))) {
     if (type != proto::event_type::kContainer && type != proto::event_type::kOperation &&
-        type != proto::event_type::kGpu) {
-      return Error(ErrorCode::InvalidSpec,
-                   "unknown event type \"" + type + "\": use container, operation or gpu");
+        type != proto::event_type::kSupervisor && type != proto::event_type::kGpu) {
+      return Error(ErrorCode::InvalidSpec, "unknown event type \"" + type +
+                                               "\": use container, operation, supervisor or gpu");
     }
     sub.filter.types.insert(std::move(type));
   }

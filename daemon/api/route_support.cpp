@@ -1,10 +1,15 @@
 #include "api/route_support.hpp"
 
 #include "proto/error_body.hpp"
+#include "supervisor/supervisor.hpp"
 
 #include <boost/asio/detached.hpp>
 
 namespace aic::api {
+
+namespace {
+constexpr std::chrono::seconds kSupervisorWait{30};
+} // namespace
 
 namespace asio = boost::asio;
 
@@ -75,31 +80,8 @@ bool truthy(std::optional<std::string_view> v) {
 asio::awaitable<Result<std::optional<supervisor::LoadedInputs>>> load_stored(DaemonContext& ctx,
                                                                              std::string project) {
   store::ProjectStore* store = &ctx.store;
-  std::function<Result<std::optional<supervisor::LoadedInputs>>()> work =
-      [store, project]() -> Result<std::optional<supervisor::LoadedInputs>> {
-    Result<std::optional<std::string>> text = store->load(project);
-    if (!text) {
-      return std::move(text).error();
-    }
-    if (!*text) {
-      return std::optional<supervisor::LoadedInputs>{};
-    }
-    nlohmann::json j = nlohmann::json::parse(**text, nullptr, false);
-    if (j.is_discarded()) {
-      return Error(ErrorCode::Internal, "the state file of " + project + " is not JSON");
-    }
-    proto::UpRequest request;
-    try {
-      request = j.at("request").get<proto::UpRequest>();
-    } catch (const nlohmann::json::exception& e) {
-      return Error(ErrorCode::Internal,
-                   "the state file of " + project + " is unreadable: " + e.what());
-    }
-    Result<supervisor::LoadedInputs> loaded = supervisor::load_inputs(request.inputs);
-    if (!loaded) {
-      return std::move(loaded).error().with_context("reloading the stored project");
-    }
-    return std::optional<supervisor::LoadedInputs>(std::move(*loaded));
+  std::function<Result<std::optional<supervisor::LoadedInputs>>()> work = [store, project]() {
+    return supervisor::load_stored_inputs(*store, project);
   };
   Result<std::optional<supervisor::LoadedInputs>> stored =
       co_await on_pool<std::optional<supervisor::LoadedInputs>>(ctx.blocking, work);
@@ -129,6 +111,10 @@ std::vector<std::string> split_list(std::optional<std::string_view> value) {
 
 /// Claims the project for one operation; false (and a 409 sent) when another is running.
 asio::awaitable<bool> claim(DaemonContext& ctx, const std::string& name, Responder& responder) {
+  if (ctx.supervisor != nullptr) {
+    // A restart aicd makes takes seconds at most: the user's operation waits for it.
+    co_await ctx.supervisor->wait_idle(name, kSupervisorWait);
+  }
   if (ctx.busy.count(name) != 0) {
     Error failure = Error(ErrorCode::Conflict, "project " + name +
                                                    " is busy: another operation on it is in "

@@ -27,19 +27,7 @@ namespace aic::api {
 /// Progress lines kept for a slow client; beyond it, info lines are dropped (counted).
 inline constexpr std::size_t kMaxQueuedLines = 4096;
 
-/// Runs `work` on the blocking pool and resumes on the caller's executor.
-template <typename T>
-boost::asio::awaitable<Result<T>> on_pool(boost::asio::thread_pool& pool,
-                                          const std::function<Result<T>()>& work) {
-  // A named closure: GCC 12 double-frees temporaries inside a co_await expression.
-  auto task = [work]() -> boost::asio::awaitable<std::optional<Result<T>>> { co_return work(); };
-  std::optional<Result<T>> out = co_await boost::asio::co_spawn(
-      pool.get_executor(), std::move(task), boost::asio::use_awaitable);
-  if (!out) {
-    co_return Error(ErrorCode::Internal, "blocking work returned nothing");
-  }
-  co_return std::move(*out);
-}
+using supervisor::on_pool;
 
 /// The lines of one operation's progress stream, between the operation (which never waits on
 /// the client) and the handler writing them out.

@@ -13,6 +13,7 @@
 #include "compose/model_json.hpp"
 #include "proto/error_body.hpp"
 #include "supervisor/async_sync.hpp"
+#include "supervisor/supervisor.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -87,6 +88,9 @@ asio::awaitable<void> get_project(DaemonContext& ctx, Request& request, Responde
   if (!status) {
     co_await respond_error(responder, status.error());
     co_return;
+  }
+  if (ctx.supervisor != nullptr) {
+    ctx.supervisor->fill(*status);
   }
   nlohmann::json body = *status;
   co_await responder.respond_json(200, body);

@@ -14,6 +14,10 @@ namespace aic::events {
 class EventHub;
 } // namespace aic::events
 
+namespace aic::supervisor {
+class Supervisor;
+} // namespace aic::supervisor
+
 namespace aic::api {
 
 class DaemonMetrics;
@@ -35,6 +39,9 @@ struct DaemonContext {
   events::EventHub* events = nullptr;
   /// What GET /metrics reports besides what it reads at scrape time; null: not recorded.
   DaemonMetrics* metrics = nullptr;
+  /// Supervision of the stored projects: restart counts in status, and operations wait for a
+  /// restart of its in flight before they start; null when aicd runs without it (tests).
+  supervisor::Supervisor* supervisor = nullptr;
 
   /// Publishes the operation event "<operation> started" for `project` (when `events` is set).
   /// Every long operation announces its start once it holds the project, and its end.

@@ -57,6 +57,7 @@ struct EngineEventSource::State {
   engine::DockerClient& docker;
   EventHub& hub;
   EngineEventSourceOptions options;
+  int past_connections = 0; // of the streams already closed
   asio::steady_timer timer;
   std::minstd_rand rng;
   engine::EventStream* stream = nullptr; // while one is open
@@ -100,6 +101,10 @@ int EngineEventSource::streams_opened() const {
   return state_->opened;
 }
 
+int EngineEventSource::connections() const {
+  return state_->past_connections + (state_->stream ? state_->stream->connections() : 0);
+}
+
 void EngineEventSource::stop() {
   state_->stopped = true;
   if (state_->stream != nullptr) {
@@ -140,6 +145,7 @@ void EngineEventSource::start() {
           s->hub.publish(std::move(*project));
         }
       }
+      s->past_connections += stream->connections();
       s->stream = nullptr;
       stream.reset(); // next() has returned: safe to destroy
       if (s->stopped) {

@@ -50,6 +50,9 @@ public:
   bool running() const;
   /// Streams opened so far (1 + restarts after a give-up).
   int streams_opened() const;
+  /// Connections to the engine's event endpoint so far, over every stream: when it grows, events
+  /// may have been missed (the engine restarted, say), so whoever tracks state re-lists.
+  int connections() const;
 
 private:
   struct State;

@@ -34,7 +34,8 @@ Result<void> make_dir(const std::string& path, mode_t mode) {
 
 } // namespace
 
-ProjectStore::ProjectStore(std::string state_dir) : dir_(std::move(state_dir)) {}
+ProjectStore::ProjectStore(std::string state_dir, std::string kind)
+    : dir_(std::move(state_dir)), kind_(std::move(kind)) {}
 
 bool ProjectStore::valid_name(const std::string& name) {
   if (name.empty() || name.size() > 255) {
@@ -49,14 +50,14 @@ bool ProjectStore::valid_name(const std::string& name) {
 }
 
 std::string ProjectStore::path_of(const std::string& project) const {
-  return dir_ + "/projects/" + project + std::string(kSuffix);
+  return dir_ + "/" + kind_ + "/" + project + std::string(kSuffix);
 }
 
 Result<void> ProjectStore::open() {
   if (auto ok = make_dir(dir_, 0700); !ok) {
     return ok;
   }
-  std::string projects = dir_ + "/projects";
+  std::string projects = dir_ + "/" + kind_;
   if (auto ok = make_dir(projects, 0700); !ok) {
     return ok;
   }
@@ -92,7 +93,7 @@ Result<void> ProjectStore::remove(const std::string& project) {
 }
 
 Result<std::vector<std::string>> ProjectStore::names() const {
-  std::string projects = dir_ + "/projects";
+  std::string projects = dir_ + "/" + kind_;
   DIR* d = ::opendir(projects.c_str());
   if (!d) {
     if (errno == ENOENT) {

@@ -9,15 +9,16 @@
 namespace aic::store {
 
 /// The desired state of each project aicd manages, one file per project under
-/// `<state_dir>/projects/<name>.json`, each replaced atomically (temp file, fsync, rename,
+/// `<state_dir>/<kind>/<name>.json`, each replaced atomically (temp file, fsync, rename,
 /// fsync of the directory), so a crash leaves the old or the new file, never a torn one. It
-/// holds only what Docker cannot: the inputs of the last `up`. Blocking: call it off the
-/// io_context.
+/// holds only what Docker cannot: the inputs of the last `up` ("projects"), and the restart
+/// history and budgets of aicd's supervision ("supervision"), each kind in its own directory.
+/// Blocking: call it off the io_context.
 class ProjectStore {
 public:
   static constexpr std::size_t kMaxFileBytes = 64 * 1024 * 1024;
 
-  explicit ProjectStore(std::string state_dir);
+  explicit ProjectStore(std::string state_dir, std::string kind = "projects");
 
   /// Creates `<state_dir>/projects` (mode 0700) if needed; fails with a clear message when the
   /// directory cannot be created or written.
@@ -37,6 +38,7 @@ private:
   std::string path_of(const std::string& project) const;
 
   std::string dir_;
+  std::string kind_;
 };
 
 } // namespace aic::store

@@ -7,11 +7,15 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace aic::supervisor {
@@ -45,6 +49,20 @@ private:
   boost::asio::any_io_executor executor_;
   std::deque<std::weak_ptr<boost::asio::steady_timer>> waiters_;
 };
+
+/// Runs `work` on the blocking pool and resumes on the caller's executor.
+template <typename T>
+boost::asio::awaitable<Result<T>> on_pool(boost::asio::thread_pool& pool,
+                                          const std::function<Result<T>()>& work) {
+  // A named closure: GCC 12 double-frees temporaries inside a co_await expression.
+  auto task = [work]() -> boost::asio::awaitable<std::optional<Result<T>>> { co_return work(); };
+  std::optional<Result<T>> out = co_await boost::asio::co_spawn(
+      pool.get_executor(), std::move(task), boost::asio::use_awaitable);
+  if (!out) {
+    co_return Error(ErrorCode::Internal, "blocking work returned nothing");
+  }
+  co_return std::move(*out);
+}
 
 using Task = std::function<boost::asio::awaitable<Result<void>>()>;
 

@@ -2,6 +2,8 @@
 
 #include "compose/file_source.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace aic::supervisor {
 
 Result<LoadedInputs> load_inputs(const proto::ComposeInputs& inputs) {
@@ -37,6 +39,33 @@ Result<LoadedInputs> load_inputs(const proto::ComposeInputs& inputs) {
     return std::move(spec).error();
   }
   return LoadedInputs{std::move(*loaded), std::move(*spec)};
+}
+
+Result<std::optional<LoadedInputs>> load_stored_inputs(const store::ProjectStore& store,
+                                                       const std::string& project) {
+  Result<std::optional<std::string>> text = store.load(project);
+  if (!text) {
+    return std::move(text).error();
+  }
+  if (!*text) {
+    return std::optional<LoadedInputs>{};
+  }
+  nlohmann::json j = nlohmann::json::parse(**text, nullptr, false);
+  if (j.is_discarded()) {
+    return Error(ErrorCode::Internal, "the state file of " + project + " is not JSON");
+  }
+  proto::UpRequest request;
+  try {
+    request = j.at("request").get<proto::UpRequest>();
+  } catch (const nlohmann::json::exception& e) {
+    return Error(ErrorCode::Internal,
+                 "the state file of " + project + " is unreadable: " + e.what());
+  }
+  Result<LoadedInputs> loaded = load_inputs(request.inputs);
+  if (!loaded) {
+    return std::move(loaded).error().with_context("reloading the stored project");
+  }
+  return std::optional<LoadedInputs>(std::move(*loaded));
 }
 
 } // namespace aic::supervisor

@@ -1,6 +1,7 @@
 #include "supervisor/up_run.hpp"
 
 #include "engine/event_stream.hpp"
+#include "health/policy.hpp"
 #include "plan/config_hash.hpp"
 #include "plan/container_config.hpp"
 #include "plan/naming.hpp"
@@ -81,6 +82,20 @@ Result<void> UpRun::validate() {
       }
     }
     hashes_[name] = plan::service_config_hash(*node);
+    // x-aic.restart_on_unhealthy (project-wide and the service's own) is read by supervision.
+    Result<health::RestartOnUnhealthy> policy =
+        health::restart_on_unhealthy(project_.loaded.model, *spec.service(name));
+    if (!policy) {
+      std::vector<std::string> lines = policy.error().details();
+      if (lines.empty()) {
+        lines.push_back(policy.error().message());
+      }
+      for (const auto& d : lines) {
+        if (std::find(problems.begin(), problems.end(), d) == problems.end()) {
+          problems.push_back(d);
+        }
+      }
+    }
   }
   if (!problems.empty()) {
     return Error(ErrorCode::InvalidSpec,
