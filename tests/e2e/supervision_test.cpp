@@ -1,0 +1,323 @@
+// aicd's supervision against the real engine: an unhealthy service restarted (and shown in ps,
+// the project status and the event stream), a restart budget spent, a `restart: true` dependent
+// bounced after its dependency restarted, and a project brought back in dependency order after
+// its (private) engine restarted.
+
+#include "aicd_fixture.hpp"
+#include "netns_engine.hpp"
+
+#include <chrono>
+#include <functional>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+namespace aic::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+/// Polls `done` every 100 ms until it holds or `limit` passed.
+bool eventually(const std::function<bool()>& done, std::chrono::seconds limit = 30s) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) {
+      return true;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  return done();
+}
+
+/// GET `path` from aicd over its socket.
+nlohmann::json get_json(const AicdProcess& aicd, const std::string& path) {
+  ShellResult r =
+      run_shell("curl -sf --max-time 5 --unix-socket " + shell_quote(aicd.socket_path()) + " " +
+                shell_quote("http://aicd" + path));
+  return nlohmann::json::parse(r.out, nullptr, false);
+}
+
+/// The project's buffered events (aicd keeps the latest 4096), as SSE data objects.
+std::vector<nlohmann::json> project_events(const AicdProcess& aicd, const std::string& project) {
+  ShellResult r = run_shell(
+      "curl -s --max-time 1 --unix-socket " + shell_quote(aicd.socket_path()) + " " +
+      shell_quote("http://aicd/v1/projects/" + project + "/events?since_id=0&types=supervisor"));
+  std::vector<nlohmann::json> out;
+  std::stringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("data:", 0) == 0) {
+      nlohmann::json j = nlohmann::json::parse(line.substr(5), nullptr, false);
+      if (!j.is_discarded()) {
+        out.push_back(std::move(j));
+      }
+    }
+  }
+  return out;
+}
+
+bool has_event(const std::vector<nlohmann::json>& events, const std::string& action,
+               const std::string& service, const std::string& reason) {
+  for (const auto& e : events) {
+    if (e.value("action", "") == action && e.value("service", "") == service &&
+        e["attributes"].value("reason", "") == reason) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// The supervision entry of `service` in the project's status.
+nlohmann::json supervision_of(const nlohmann::json& status, const std::string& service) {
+  for (const auto& s : status.value("supervision", nlohmann::json::array())) {
+    if (s.value("service", "") == service) {
+      return s;
+    }
+  }
+  return nlohmann::json::object();
+}
+
+/// Whether the service's recent restarts include one for `reason`.
+bool has_record(const nlohmann::json& supervision, const std::string& reason) {
+  for (const auto& r : supervision.value("recent", nlohmann::json::array())) {
+    if (r.value("reason", "") == reason) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// The kept health probes as "start end exitcode" lines, times in RFC 3339.
+const std::string kProbes =
+    "{{range .State.Health.Log}}{{.Start.Format \"2006-01-02T15:04:05.999999999Z07:00\"}} "
+    "{{.End.Format \"2006-01-02T15:04:05.999999999Z07:00\"}} {{.ExitCode}};{{end}}";
+
+/// When the first passing probe that began after `since_ns` ended; 0 when there is none.
+long long first_pass_after(const std::string& probes, long long since_ns) {
+  std::stringstream in(probes);
+  for (std::string entry; std::getline(in, entry, ';');) {
+    std::stringstream fields(entry);
+    std::string start, end;
+    int code = -1;
+    fields >> start >> end >> code;
+    if (code == 0 && rfc3339_ns(start) > since_ns) {
+      return rfc3339_ns(end);
+    }
+  }
+  return 0;
+}
+
+class SupervisionTest : public AicdProjectTest {
+protected:
+  std::string started_at(const std::string& service) {
+    return inspect(name(service), "{{.State.StartedAt}}");
+  }
+  std::string health(const std::string& service) {
+    return inspect(name(service), "{{if .State.Health}}{{.State.Health.Status}}{{end}}");
+  }
+  nlohmann::json status() { return get_json(*aicd_, "/v1/projects/" + project_); }
+};
+
+const std::string kBusybox = "    image: aic-test/busybox:latest\n    stop_signal: SIGKILL\n";
+
+TEST_F(SupervisionTest, UnhealthyServiceIsRestartedAndTheRestartIsListed) {
+  compose("services:\n  api:\n" + kBusybox +
+          "    command: [sh, -c, 'touch /tmp/ok; exec sleep 3600']\n"
+          "    restart: always\n"
+          "    healthcheck:\n"
+          "      test: [CMD-SHELL, 'test -f /tmp/ok || { echo missing /tmp/ok; exit 1; }']\n"
+          "      interval: 1s\n      timeout: 1s\n      retries: 2\n");
+  AicResult up = aic({"up", "-d", "--wait"});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  const std::string before = started_at("api");
+
+  // The check's file goes away: the engine reports unhealthy after two failed probes.
+  auto broken = std::chrono::steady_clock::now();
+  ASSERT_EQ(run_shell(docker_cli() + " exec " + name("api") + " rm /tmp/ok").exit_code, 0);
+  ASSERT_TRUE(eventually([&] { return started_at("api") != before; }, 10s))
+      << "not restarted; aicd log:\n"
+      << aicd_->log();
+  auto restarted_after = std::chrono::steady_clock::now() - broken;
+  EXPECT_LT(restarted_after, 1s * 2 + 2s); // interval × retries + 2 s
+  EXPECT_TRUE(eventually([&] { return health("api") == "healthy"; }));
+
+  AicResult ps = aic({"ps", "--format", "json"});
+  ASSERT_EQ(ps.exit_code, 0) << ps.err;
+  nlohmann::json row = nlohmann::json::parse(ps.out);
+  EXPECT_EQ(row["Restarts"], 1);
+  AicResult table = aic({"ps"});
+  EXPECT_THAT(table.out, HasSubstr("RESTARTS"));
+
+  nlohmann::json api = supervision_of(status(), "api");
+  EXPECT_EQ(api["restarts"], 1);
+  EXPECT_EQ(api["state"], "ok");
+  ASSERT_EQ(api["recent"].size(), 1u) << api.dump();
+  EXPECT_EQ(api["recent"][0]["reason"], "unhealthy");
+  EXPECT_EQ(api["recent"][0]["attempt"], 1);
+  EXPECT_THAT(api["recent"][0]["detail"].get<std::string>(), HasSubstr("missing /tmp/ok"));
+
+  std::vector<nlohmann::json> events = project_events(*aicd_, project_);
+  EXPECT_TRUE(has_event(events, "restarted", "api", "unhealthy")) << nlohmann::json(events).dump();
+
+  ShellResult metrics = run_shell("curl -s --max-time 5 --unix-socket " +
+                                  shell_quote(aicd_->socket_path()) + " http://aicd/metrics");
+  EXPECT_THAT(metrics.out, HasSubstr("aic_restarts_total{project=\"" + project_ +
+                                     "\",service=\"api\",reason=\"unhealthy\"} 1"));
+}
+
+TEST_F(SupervisionTest, PermanentlyFailingServiceStopsBeingRestartedAfterItsBudget) {
+  compose("services:\n  bad:\n" + kBusybox +
+          "    command: [sleep, '3600']\n"
+          "    restart: always\n"
+          "    healthcheck: {test: [CMD-SHELL, 'echo broken; exit 1'], interval: 1s, retries: 1}\n"
+          "    x-aic:\n"
+          "      restart_on_unhealthy: {max_attempts: 2, backoff: 1s, max_backoff: 1s}\n"
+          "  good:\n" +
+          kBusybox + "    command: [sleep, '3600']\n    restart: always\n");
+  AicResult up = aic({"up", "-d"});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  const std::string good_started = started_at("good");
+
+  ASSERT_TRUE(eventually([&] { return supervision_of(status(), "bad")["state"] == "failed"; }))
+      << status().dump() << "\n"
+      << aicd_->log();
+  const std::string last_start = started_at("bad");
+  std::this_thread::sleep_for(4s); // several more failing probes: no restart follows
+  EXPECT_EQ(started_at("bad"), last_start);
+  EXPECT_EQ(health("bad"), "unhealthy");
+  nlohmann::json bad = supervision_of(status(), "bad");
+  EXPECT_EQ(bad["restarts"], 2);
+  EXPECT_EQ(bad["attempts_in_window"], 2);
+
+  std::vector<nlohmann::json> events = project_events(*aicd_, project_);
+  bool gave_up = false;
+  for (const auto& e : events) {
+    if (e.value("action", "") == "gave up" && e.value("service", "") == "bad") {
+      gave_up = true;
+      EXPECT_THAT(e["attributes"].value("message", ""), HasSubstr("after 2 restarts"));
+    }
+  }
+  EXPECT_TRUE(gave_up) << nlohmann::json(events).dump();
+
+  EXPECT_EQ(started_at("good"), good_started); // the other service is untouched
+  EXPECT_EQ(supervision_of(status(), "good")["restarts"], 0);
+  AicResult ps = aic({"ps"});
+  EXPECT_THAT(ps.out, HasSubstr("2 (gave up)"));
+}
+
+TEST_F(SupervisionTest, RestartTrueDependentRestartsAfterItsDependency) {
+  // db exits with code 3 when /tmp/die appears (and clears it when it starts).
+  compose("services:\n  db:\n" + kBusybox +
+          "    command: [sh, -c, 'rm -f /tmp/die; while [ ! -f /tmp/die ]; do sleep 0.2; done; "
+          "exit 3']\n"
+          "    restart: always\n"
+          "    healthcheck: {test: [CMD, 'true'], interval: 1s}\n"
+          "  app:\n" +
+          kBusybox +
+          "    command: [sleep, '3600']\n"
+          "    depends_on: {db: {condition: service_healthy, restart: true}}\n"
+          "  other:\n" +
+          kBusybox +
+          "    command: [sleep, '3600']\n"
+          "    depends_on: {db: {condition: service_healthy}}\n");
+  AicResult up = aic({"up", "-d", "--wait"});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  const std::string db_before = started_at("db");
+  const std::string app_before = started_at("app");
+  const std::string other_before = started_at("other");
+
+  // db exits; the engine's restart policy starts it again (aicd did not restart it).
+  ASSERT_EQ(run_shell(docker_cli() + " exec " + name("db") + " touch /tmp/die").exit_code, 0);
+  ASSERT_TRUE(eventually([&] { return started_at("app") != app_before; }))
+      << "app was not restarted; aicd log:\n"
+      << aicd_->log();
+  const std::string db_after = started_at("db");
+  EXPECT_NE(db_after, db_before);
+  // app started again only after db was back and healthy.
+  long long db_healthy = first_pass_after(inspect(name("db"), kProbes), rfc3339_ns(db_after));
+  ASSERT_GT(db_healthy, 0);
+  EXPECT_GT(rfc3339_ns(started_at("app")), db_healthy);
+  EXPECT_EQ(started_at("other"), other_before); // restart: false
+
+  nlohmann::json s = status();
+  EXPECT_TRUE(has_record(supervision_of(s, "app"), "dependency")) << s.dump();
+  EXPECT_TRUE(has_record(supervision_of(s, "db"), "exited")) << s.dump();
+  EXPECT_FALSE(has_record(supervision_of(s, "other"), "dependency")) << s.dump();
+}
+
+/// An aicd on a private engine in its own network namespace, which the test restarts.
+class EngineRestartTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    if (::geteuid() != 0 && !e2e_required()) {
+      GTEST_SKIP() << "a private engine needs root";
+    }
+    AIC_E2E_REQUIRE_ENGINE();
+  }
+};
+
+TEST_F(EngineRestartTest, ProjectComesBackInDependencyOrder) {
+  NetnsEngine engine;
+  ASSERT_TRUE(engine.start());
+  ASSERT_TRUE(engine.load_image());
+  AicdProcess aicd({"--docker-host", engine.docker_host()});
+  ASSERT_TRUE(aicd.start()) << aicd.log();
+  const std::string project = unique_project("engine-restart-order");
+  const std::string dir = make_temp_dir("aic-e2e-order");
+  write_file(dir + "/compose.yaml", "name: " + project + "\nservices:\n  db:\n" + kBusybox +
+                                        "    command: [sleep, '3600']\n    restart: always\n"
+                                        "    healthcheck: {test: [CMD, 'true'], interval: 1s}\n"
+                                        "  app:\n" +
+                                        kBusybox +
+                                        "    command: [sleep, '3600']\n    restart: always\n"
+                                        "    depends_on: {db: {condition: service_healthy}}\n"
+                                        "  web:\n" +
+                                        kBusybox +
+                                        "    command: [sleep, '3600']\n    restart: always\n"
+                                        "    depends_on: [app]\n");
+  AicResult up = run_aic(aicd, dir, {"up", "-d", "--wait"});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+
+  auto field = [&](const std::string& service, const std::string& format) {
+    return trim(run_shell(engine.docker() + " inspect -f " + shell_quote(format) + " " + project +
+                          "-" + service + "-1 2>/dev/null")
+                    .out);
+  };
+  auto started = [&](const std::string& service) {
+    return rfc3339_ns(field(service, "{{.State.StartedAt}}"));
+  };
+  const long long before = started("db");
+
+  ASSERT_TRUE(engine.stop());
+  ASSERT_TRUE(engine.start()) << engine.log_tail();
+  // The engine starts all three at once; aicd re-lists, waits for db to be healthy, then
+  // restarts app and web after it, in that order.
+  long long db_healthy = 0;
+  bool ordered = eventually(
+      [&] {
+        if (field("db", "{{.State.Health.Status}}") != "healthy" ||
+            field("app", "{{.State.Running}}") != "true" ||
+            field("web", "{{.State.Running}}") != "true") {
+          return false;
+        }
+        db_healthy = first_pass_after(field("db", kProbes), started("db"));
+        return started("db") > before && db_healthy > 0 && started("app") > db_healthy &&
+               started("web") > started("app");
+      },
+      90s);
+  EXPECT_TRUE(ordered) << "db " << started("db") << " healthy " << db_healthy << " app "
+                       << started("app") << " web " << started("web") << "\naicd log:\n"
+                       << aicd.log();
+  nlohmann::json s = get_json(aicd, "/v1/projects/" + project);
+  EXPECT_TRUE(has_record(supervision_of(s, "app"), "order")) << s.dump();
+  EXPECT_TRUE(has_record(supervision_of(s, "web"), "order")) << s.dump();
+  EXPECT_FALSE(has_record(supervision_of(s, "db"), "order")) << s.dump();
+  aicd.stop();
+  remove_dir(dir);
+}
+
+} // namespace
+} // namespace aic::e2e
