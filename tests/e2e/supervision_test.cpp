@@ -10,6 +10,7 @@
 #include <functional>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -41,11 +42,12 @@ nlohmann::json get_json(const AicdProcess& aicd, const std::string& path) {
   return nlohmann::json::parse(r.out, nullptr, false);
 }
 
-/// The project's buffered events (aicd keeps the latest 4096), as SSE data objects.
-std::vector<nlohmann::json> project_events(const AicdProcess& aicd, const std::string& project) {
+/// The project's buffered events of `types` (aicd keeps the latest 4096), as SSE data objects.
+std::vector<nlohmann::json> project_events(const AicdProcess& aicd, const std::string& project,
+                                           const std::string& types = "supervisor") {
   ShellResult r = run_shell(
       "curl -s --max-time 1 --unix-socket " + shell_quote(aicd.socket_path()) + " " +
-      shell_quote("http://aicd/v1/projects/" + project + "/events?since_id=0&types=supervisor"));
+      shell_quote("http://aicd/v1/projects/" + project + "/events?since_id=0&types=" + types));
   std::vector<nlohmann::json> out;
   std::stringstream lines(r.out);
   for (std::string line; std::getline(lines, line);) {
@@ -159,8 +161,23 @@ TEST_F(SupervisionTest, UnhealthyServiceIsRestartedAndTheRestartIsListed) {
   EXPECT_EQ(api["recent"][0]["attempt"], 1);
   EXPECT_THAT(api["recent"][0]["detail"].get<std::string>(), HasSubstr("missing /tmp/ok"));
 
-  std::vector<nlohmann::json> events = project_events(*aicd_, project_);
+  std::vector<nlohmann::json> events = project_events(*aicd_, project_, "container,supervisor");
   EXPECT_TRUE(has_event(events, "restarted", "api", "unhealthy")) << nlohmann::json(events).dump();
+  // aicd acted on the engine's unhealthy report within 100 ms of it.
+  long long unhealthy_ns = 0;
+  long long restarting_ns = 0;
+  for (const auto& e : events) {
+    const std::string action = e.value("action", "");
+    if (unhealthy_ns == 0 && action == "health_status: unhealthy") {
+      unhealthy_ns = rfc3339_ns(e.value("time", ""));
+    }
+    if (restarting_ns == 0 && action == "restarting") {
+      restarting_ns = rfc3339_ns(e.value("time", ""));
+    }
+  }
+  ASSERT_GT(unhealthy_ns, 0) << nlohmann::json(events).dump();
+  ASSERT_GT(restarting_ns, 0) << nlohmann::json(events).dump();
+  EXPECT_LT(restarting_ns - unhealthy_ns, 100'000'000) << "reaction in ns";
 
   ShellResult metrics = run_shell("curl -s --max-time 5 --unix-socket " +
                                   shell_quote(aicd_->socket_path()) + " http://aicd/metrics");
@@ -248,7 +265,8 @@ TEST_F(SupervisionTest, RestartTrueDependentRestartsAfterItsDependency) {
   EXPECT_FALSE(has_record(supervision_of(s, "other"), "dependency")) << s.dump();
 }
 
-/// An aicd on a private engine in its own network namespace, which the test restarts.
+/// An aicd on a private engine in its own network namespace, which the test restarts, and a
+/// project of three services: db (healthcheck), app (needs db healthy), web (needs app started).
 class EngineRestartTest : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -256,67 +274,92 @@ protected:
       GTEST_SKIP() << "a private engine needs root";
     }
     AIC_E2E_REQUIRE_ENGINE();
+    ASSERT_TRUE(engine_.start());
+    ASSERT_TRUE(engine_.load_image());
+    aicd_ = std::make_unique<AicdProcess>(
+        std::vector<std::string>{"--docker-host", engine_.docker_host()});
+    ASSERT_TRUE(aicd_->start()) << aicd_->log();
+    project_ = unique_project(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = make_temp_dir("aic-e2e-order");
+    const std::string always = "    command: [sleep, '3600']\n    restart: always\n";
+    write_file(dir_ + "/compose.yaml",
+               "name: " + project_ + "\nservices:\n  db:\n" + kBusybox + always +
+                   "    healthcheck: {test: [CMD, 'true'], interval: 1s}\n  app:\n" + kBusybox +
+                   always + "    depends_on: {db: {condition: service_healthy}}\n  web:\n" +
+                   kBusybox + always + "    depends_on: [app]\n");
+    AicResult up = run_aic(*aicd_, dir_, {"up", "-d", "--wait"});
+    ASSERT_EQ(up.exit_code, 0) << up.err;
   }
+
+  void TearDown() override {
+    if (aicd_) {
+      aicd_->stop();
+    }
+    if (!dir_.empty()) {
+      remove_dir(dir_);
+    }
+  }
+
+  std::string field(const std::string& service, const std::string& format) {
+    return trim(run_shell(engine_.docker() + " inspect -f " + shell_quote(format) + " " + project_ +
+                          "-" + service + "-1 2>/dev/null")
+                    .out);
+  }
+  long long started(const std::string& service) {
+    return rfc3339_ns(field(service, "{{.State.StartedAt}}"));
+  }
+
+  /// Waits until db is healthy again after `before`, app started after db turned healthy and
+  /// web after app; then checks aicd recorded the reorder.
+  void expect_back_in_order(long long before) {
+    long long db_healthy = 0;
+    bool ordered = eventually(
+        [&] {
+          if (field("db", "{{.State.Health.Status}}") != "healthy" ||
+              field("app", "{{.State.Running}}") != "true" ||
+              field("web", "{{.State.Running}}") != "true") {
+            return false;
+          }
+          db_healthy = first_pass_after(field("db", kProbes), started("db"));
+          return started("db") > before && db_healthy > 0 && started("app") > db_healthy &&
+                 started("web") > started("app");
+        },
+        90s);
+    EXPECT_TRUE(ordered) << "db " << started("db") << " healthy " << db_healthy << " app "
+                         << started("app") << " web " << started("web") << "\naicd log:\n"
+                         << aicd_->log();
+    nlohmann::json s = get_json(*aicd_, "/v1/projects/" + project_);
+    EXPECT_TRUE(has_record(supervision_of(s, "app"), "order")) << s.dump();
+    EXPECT_TRUE(has_record(supervision_of(s, "web"), "order")) << s.dump();
+    EXPECT_FALSE(has_record(supervision_of(s, "db"), "order")) << s.dump();
+  }
+
+  NetnsEngine engine_;
+  std::unique_ptr<AicdProcess> aicd_;
+  std::string project_;
+  std::string dir_;
 };
 
 TEST_F(EngineRestartTest, ProjectComesBackInDependencyOrder) {
-  NetnsEngine engine;
-  ASSERT_TRUE(engine.start());
-  ASSERT_TRUE(engine.load_image());
-  AicdProcess aicd({"--docker-host", engine.docker_host()});
-  ASSERT_TRUE(aicd.start()) << aicd.log();
-  const std::string project = unique_project("engine-restart-order");
-  const std::string dir = make_temp_dir("aic-e2e-order");
-  write_file(dir + "/compose.yaml", "name: " + project + "\nservices:\n  db:\n" + kBusybox +
-                                        "    command: [sleep, '3600']\n    restart: always\n"
-                                        "    healthcheck: {test: [CMD, 'true'], interval: 1s}\n"
-                                        "  app:\n" +
-                                        kBusybox +
-                                        "    command: [sleep, '3600']\n    restart: always\n"
-                                        "    depends_on: {db: {condition: service_healthy}}\n"
-                                        "  web:\n" +
-                                        kBusybox +
-                                        "    command: [sleep, '3600']\n    restart: always\n"
-                                        "    depends_on: [app]\n");
-  AicResult up = run_aic(aicd, dir, {"up", "-d", "--wait"});
-  ASSERT_EQ(up.exit_code, 0) << up.err;
-
-  auto field = [&](const std::string& service, const std::string& format) {
-    return trim(run_shell(engine.docker() + " inspect -f " + shell_quote(format) + " " + project +
-                          "-" + service + "-1 2>/dev/null")
-                    .out);
-  };
-  auto started = [&](const std::string& service) {
-    return rfc3339_ns(field(service, "{{.State.StartedAt}}"));
-  };
   const long long before = started("db");
-
-  ASSERT_TRUE(engine.stop());
-  ASSERT_TRUE(engine.start()) << engine.log_tail();
+  ASSERT_TRUE(engine_.stop());
+  ASSERT_TRUE(engine_.start()) << engine_.log_tail();
   // The engine starts all three at once; aicd re-lists, waits for db to be healthy, then
   // restarts app and web after it, in that order.
-  long long db_healthy = 0;
-  bool ordered = eventually(
-      [&] {
-        if (field("db", "{{.State.Health.Status}}") != "healthy" ||
-            field("app", "{{.State.Running}}") != "true" ||
-            field("web", "{{.State.Running}}") != "true") {
-          return false;
-        }
-        db_healthy = first_pass_after(field("db", kProbes), started("db"));
-        return started("db") > before && db_healthy > 0 && started("app") > db_healthy &&
-               started("web") > started("app");
-      },
-      90s);
-  EXPECT_TRUE(ordered) << "db " << started("db") << " healthy " << db_healthy << " app "
-                       << started("app") << " web " << started("web") << "\naicd log:\n"
-                       << aicd.log();
-  nlohmann::json s = get_json(aicd, "/v1/projects/" + project);
-  EXPECT_TRUE(has_record(supervision_of(s, "app"), "order")) << s.dump();
-  EXPECT_TRUE(has_record(supervision_of(s, "web"), "order")) << s.dump();
-  EXPECT_FALSE(has_record(supervision_of(s, "db"), "order")) << s.dump();
-  aicd.stop();
-  remove_dir(dir);
+  expect_back_in_order(before);
+}
+
+TEST_F(EngineRestartTest, AicdStartedAfterTheEngineRestartsPutsTheProjectInOrder) {
+  // As after a reboot: the engine comes back (and starts everything) while aicd is not there.
+  // aicd saved when it last watched the project, so it knows those starts were unwatched.
+  std::this_thread::sleep_for(1s);
+  const long long before = started("db");
+  aicd_->stop();
+  ASSERT_TRUE(engine_.stop());
+  ASSERT_TRUE(engine_.start()) << engine_.log_tail();
+  ASSERT_TRUE(eventually([&] { return field("web", "{{.State.Running}}") == "true"; }));
+  ASSERT_TRUE(aicd_->start()) << aicd_->log();
+  expect_back_in_order(before);
 }
 
 } // namespace
