@@ -444,20 +444,38 @@
     }
   }
 
-  const COLUMNS = ['Service', 'Container', 'State', 'Health', 'Status', 'Ports'];
+  const COLUMNS = ['Service', 'Container', 'State', 'Health', 'Status', 'Restarts', 'Ports'];
 
-  function containerRow(c) {
+  /// The service's supervision state from the project status: ok, backoff, failed or ''.
+  function supervisionState(project, service) {
+    const list = Array.isArray(project.supervision) ? project.supervision : [];
+    const entry = list.find((s) => s && s.service === service);
+    return entry ? str(entry.state) : '';
+  }
+
+  function restartsText(c, supervision) {
+    const count = Number.isInteger(c.restarts) ? c.restarts : 0;
+    if (supervision === 'failed') {
+      return count + ' (gave up)';
+    }
+    return supervision === 'backoff' ? count + ' (restarting)' : String(count);
+  }
+
+  function containerRow(c, project) {
+    const supervision = supervisionState(project, str(c.service));
     const row = el('tr');
     row.dataset.container = str(c.name);
     row.dataset.service = str(c.service);
     row.dataset.state = str(c.state);
     row.dataset.health = str(c.health);
+    row.dataset.supervision = supervision;
     row.append(
         el('td', 'service', c.service),
         el('td', 'container', c.name),
         el('td', 'state', c.state),
         el('td', 'health', c.health || '—'),
         el('td', 'status', c.status),
+        el('td', 'restarts', restartsText(c, supervision)),
         el('td', 'ports', Array.isArray(c.ports) ? c.ports.map(str).join(', ') : ''));
     return row;
   }
@@ -487,7 +505,7 @@
     const body = el('tbody');
     for (const c of containers) {
       if (c && typeof c === 'object') {
-        body.append(containerRow(c));
+        body.append(containerRow(c, project));
       }
     }
     table.append(body);

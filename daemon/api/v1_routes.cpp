@@ -64,7 +64,10 @@ asio::awaitable<void> list_projects(DaemonContext& ctx, Request&, Responder& res
     }
   }
   nlohmann::json body = nlohmann::json::array();
-  for (const auto& [name, p] : all) {
+  for (auto& [name, p] : all) {
+    if (ctx.supervisor != nullptr) {
+      ctx.supervisor->fill(p);
+    }
     body.push_back(p);
   }
   co_await responder.respond_json(200, body);
