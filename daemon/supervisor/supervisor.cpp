@@ -525,16 +525,19 @@ struct Supervisor::State : std::enable_shared_from_this<Supervisor::State> {
   void act(Time now) {
     std::uniform_real_distribution<double> jitter(0.0, 1.0);
     for (auto& [name, p] : projects) {
+      std::vector<health::RestartAction> due;
       if (busy.count(name) == 0) {
-        for (auto& action : p.decisions.take_due(now, jitter(rng))) {
-          auto self = shared_from_this();
-          auto task = [self, project = name, action]() -> asio::awaitable<void> {
-            co_await self->execute(project, action);
-          };
-          asio::co_spawn(executor, std::move(task), asio::detached);
-        }
+        due = p.decisions.take_due(now, jitter(rng));
       }
+      // Notices first, so "restart scheduled" precedes the restart's own events.
       publish_notices(name, p);
+      for (auto& action : due) {
+        auto self = shared_from_this();
+        auto task = [self, project = name, action]() -> asio::awaitable<void> {
+          co_await self->execute(project, action);
+        };
+        asio::co_spawn(executor, std::move(task), asio::detached);
+      }
     }
   }
 
