@@ -256,6 +256,9 @@ int main(int argc, char** argv) {
   aic::supervisor::SupervisorOptions supervisor_options;
   supervisor_options.log = context.log;
   supervisor_options.event_connections = [&event_source] { return event_source.connections(); };
+  supervisor_options.event_stream_dropped_ns = [&event_source] {
+    return event_source.last_drop_ns();
+  };
   supervisor_options.on_restart = [&metrics](const std::string& project,
                                              const aic::proto::RestartRecord& record) {
     metrics.observe_restart(project, record);

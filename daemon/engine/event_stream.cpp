@@ -162,6 +162,11 @@ asio::awaitable<Result<EngineEvent>> EventStream::next() {
       co_return Error(ErrorCode::Internal, "event stream closed");
     }
     // Drop the connection and come back after a jittered, capped backoff.
+    if (failures == 0) { // the first failure since the stream last worked
+      dropped_at_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+    }
     http_.reset();
     if (++failures > client_.options().max_event_reconnects) {
       co_return std::move(*failure).with_context("following engine events");

@@ -46,6 +46,9 @@ public:
   void close();
   /// Connections made so far (1 + reconnects).
   int connections() const { return connections_; }
+  /// When the connection last dropped (unix nanoseconds); 0 while it never did. Events from
+  /// then until the next connection may have been missed when the engine restarted meanwhile.
+  std::int64_t dropped_at_ns() const { return dropped_at_ns_; }
 
 private:
   boost::asio::awaitable<Result<void>> connect();
@@ -63,6 +66,7 @@ private:
   std::set<std::string> recent_set_;
   boost::asio::steady_timer* backoff_ = nullptr; // while waiting to reconnect
   int connections_ = 0;
+  std::int64_t dropped_at_ns_ = 0;
   bool closed_ = false;
 };
 

@@ -58,6 +58,7 @@ struct EngineEventSource::State {
   EventHub& hub;
   EngineEventSourceOptions options;
   int past_connections = 0; // of the streams already closed
+  std::int64_t past_drop_ns = 0;
   asio::steady_timer timer;
   std::minstd_rand rng;
   engine::EventStream* stream = nullptr; // while one is open
@@ -99,6 +100,11 @@ bool EngineEventSource::running() const {
 
 int EngineEventSource::streams_opened() const {
   return state_->opened;
+}
+
+std::int64_t EngineEventSource::last_drop_ns() const {
+  return std::max(state_->past_drop_ns,
+                  state_->stream ? state_->stream->dropped_at_ns() : std::int64_t{0});
 }
 
 int EngineEventSource::connections() const {
@@ -146,6 +152,7 @@ void EngineEventSource::start() {
         }
       }
       s->past_connections += stream->connections();
+      s->past_drop_ns = std::max(s->past_drop_ns, stream->dropped_at_ns());
       s->stream = nullptr;
       stream.reset(); // next() has returned: safe to destroy
       if (s->stopped) {

@@ -53,6 +53,8 @@ public:
   /// Connections to the engine's event endpoint so far, over every stream: when it grows, events
   /// may have been missed (the engine restarted, say), so whoever tracks state re-lists.
   int connections() const;
+  /// When the engine's event stream last dropped (unix nanoseconds); 0 while it never did.
+  std::int64_t last_drop_ns() const;
 
 private:
   struct State;

@@ -64,17 +64,37 @@ void ProjectSupervision::observe(ContainerView view, Time now, bool operation_ru
                        std::to_string(before.exit_code) + " (the engine's restart policy)";
       notices_.push_back(std::move(notice));
     }
-    if (view.started_at != before.started_at) {
-      view.healthy_at = view.health == "healthy" ? view.healthy_at : std::nullopt;
-    } else if (!view.healthy_at && view.health == "healthy") {
+    // The first time a start turned healthy is when it became ready: a later flicker to
+    // unhealthy and back does not move it (the container did not restart).
+    if (view.started_at == before.started_at && before.healthy_at) {
       view.healthy_at = before.healthy_at;
     }
+  }
+  if (view.health != "healthy" && view.started_at != Time{} &&
+      (it == containers_.end() || it->second.started_at != view.started_at)) {
+    view.healthy_at.reset();
+  }
+  if (view.healthy_at && *view.healthy_at < view.started_at) {
+    view.healthy_at.reset(); // a report about an earlier start
+  }
+  // Continuous health, for the budget reset: restarts and flickers start the clock again.
+  bool same_start = it != containers_.end() && it->second.started_at == view.started_at;
+  bool was_healthy = same_start && it->second.health == "healthy";
+  bool first_since_start = !same_start || !it->second.healthy_at;
+  if (view.health != "healthy") {
+    healthy_since_.erase(view.id);
+  } else if (!was_healthy || healthy_since_.count(view.id) == 0) {
+    healthy_since_[view.id] = first_since_start && view.healthy_at ? *view.healthy_at : now;
   }
   containers_[view.id] = std::move(view);
 }
 
 void ProjectSupervision::forget(const std::string& container_id) {
   containers_.erase(container_id);
+  healthy_since_.erase(container_id);
+  bounced_for_.erase(container_id);
+  causes_.erase(container_id);
+  retry_.erase(container_id);
   if (auto it = pending_.find(container_id); it != pending_.end()) {
     notices_.push_back(Notice{Notice::Kind::Cancelled, it->second,
                               it->second.container + " was removed; its restart is dropped"});
@@ -94,6 +114,22 @@ bool ProjectSupervision::recovering(const ContainerView& c, Time now) const {
 
 bool ProjectSupervision::busy(const std::string& container_id) const {
   return pending_.count(container_id) != 0 || in_flight_.count(container_id) != 0;
+}
+
+bool ProjectSupervision::backing_off(const std::string& container_id, Time now) const {
+  auto it = retry_.find(container_id);
+  return it != retry_.end() && now < it->second.not_before;
+}
+
+bool ProjectSupervision::dependency_settling(const ServiceRules& rules) const {
+  for (const auto& dep : rules.depends_on) {
+    for (const auto& [id, d] : containers_) {
+      if (d.service == dep.service && (busy(id) || (d.running && d.health == "starting"))) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 void ProjectSupervision::expire(Budget& budget, const RestartOnUnhealthy& policy, Time now) const {
@@ -133,7 +169,23 @@ std::vector<std::string> ProjectSupervision::service_order() const {
 }
 
 void ProjectSupervision::evaluate_health(Time now, double jitter) {
+  // Dependencies first, so a dependent sees that its dependency's restart is already planned.
+  std::vector<const ContainerView*> ordered;
+  for (const std::string& service : service_order()) {
+    for (const auto& [id, c] : containers_) {
+      if (c.service == service) {
+        ordered.push_back(&c);
+      }
+    }
+  }
   for (const auto& [id, c] : containers_) {
+    if (rules_.count(c.service) == 0) {
+      ordered.push_back(&c);
+    }
+  }
+  for (const ContainerView* view : ordered) {
+    const ContainerView& c = *view;
+    const std::string& id = c.id;
     const ServiceRules* rules = rules_of(c.service);
     auto pending = pending_.find(id);
     bool unhealthy = c.running && c.health == "unhealthy";
@@ -146,7 +198,12 @@ void ProjectSupervision::evaluate_health(Time now, double jitter) {
       }
       continue;
     }
-    if (!unhealthy || !rules || !rules->policy.enabled || busy(id)) {
+    if (!unhealthy || !rules || !rules->policy.enabled || busy(id) || backing_off(id, now)) {
+      continue;
+    }
+    // A dependency being restarted, or still starting, is likely why this one is unhealthy:
+    // wait for it rather than spend a restart (a restart: true dependent is bounced anyway).
+    if (dependency_settling(*rules)) {
       continue;
     }
     const RestartOnUnhealthy& policy = rules->policy;
@@ -191,7 +248,8 @@ void ProjectSupervision::evaluate_health(Time now, double jitter) {
         continue;
       }
       any = true;
-      Time since = c.healthy_at.value_or(c.started_at);
+      auto known = healthy_since_.find(id);
+      Time since = known != healthy_since_.end() ? known->second : now;
       if (!c.running || c.health != "healthy" || now < since + rules->policy.reset_after) {
         all_healthy_long = false;
       }
@@ -212,8 +270,8 @@ void ProjectSupervision::evaluate_health(Time now, double jitter) {
 
 bool ProjectSupervision::started_too_early(const ContainerView& c, const DependencyRule& dep,
                                            bool is_recovering,
-                                           const std::set<std::string>& unsettled,
-                                           bool& ready) const {
+                                           const std::set<std::string>& unsettled, bool& ready,
+                                           Time& cause) const {
   bool early = false;
   ready = true;
   for (const auto& [id, d] : containers_) {
@@ -225,8 +283,11 @@ bool ProjectSupervision::started_too_early(const ContainerView& c, const Depende
         (dep.condition != Condition::Healthy || d.health.empty() || d.health == "healthy");
     Time ready_time =
         dep.condition == Condition::Healthy && d.healthy_at ? *d.healthy_at : d.started_at;
-    if ((dep.restart || is_recovering) && d.running && c.started_at < ready_time) {
+    auto done = bounced_for_.find(c.id);
+    bool already = done != bounced_for_.end() && ready_time <= done->second;
+    if ((dep.restart || is_recovering) && d.running && c.started_at < ready_time && !already) {
       early = true;
+      cause = std::max(cause, ready_time);
     }
     if (!d_ready) {
       ready = false;
@@ -243,10 +304,11 @@ void ProjectSupervision::evaluate_order(Time now) {
       if (c.service != service || !c.running) {
         continue;
       }
-      if (busy(id)) {
+      if (busy(id) || backing_off(id, now)) {
         continue;
       }
       bool is_recovering = recovering(c, now);
+      Time cause{};
       bool early = false;
       bool all_ready = true;
       std::vector<std::string> causes;
@@ -255,7 +317,7 @@ void ProjectSupervision::evaluate_order(Time now) {
           continue;
         }
         bool ready = true;
-        if (started_too_early(c, dep, is_recovering, unsettled, ready)) {
+        if (started_too_early(c, dep, is_recovering, unsettled, ready, cause)) {
           early = true;
           causes.push_back(dep.service);
         }
@@ -282,6 +344,7 @@ void ProjectSupervision::evaluate_order(Time now) {
           reason == Reason::Order ? "started before " + list + " was ready" : list + " restarted",
           now};
       pending_[id] = action;
+      causes_[id] = cause;
       notices_.push_back(Notice{Notice::Kind::Scheduled, action,
                                 c.name + ": " + action.detail + "; restarting it"});
     }
@@ -300,6 +363,10 @@ std::vector<RestartAction> ProjectSupervision::take_due(Time now, double jitter)
     RestartAction action = it->second;
     if (action.reason == Reason::Unhealthy) {
       budgets_[action.service].attempts.push_back(now);
+    } else if (auto cause = causes_.find(action.container_id); cause != causes_.end()) {
+      // Bounced for this readiness of its dependencies: not again for the same one.
+      bounced_for_[action.container_id] = cause->second;
+      causes_.erase(cause);
     }
     in_flight_.insert(action.container_id);
     due.push_back(std::move(action));
@@ -318,6 +385,9 @@ std::optional<Time> ProjectSupervision::next_wakeup(Time now) const {
   for (const auto& [id, action] : pending_) {
     consider(action.due);
   }
+  for (const auto& [id, retry] : retry_) {
+    consider(retry.not_before);
+  }
   for (const auto& [id, c] : containers_) {
     const ServiceRules* rules = rules_of(c.service);
     if (!rules) {
@@ -329,16 +399,28 @@ std::optional<Time> ProjectSupervision::next_wakeup(Time now) const {
     auto budget = budgets_.find(c.service);
     if (budget != budgets_.end() && (!budget->second.attempts.empty() || budget->second.failed) &&
         c.health == "healthy") {
-      consider(c.healthy_at.value_or(c.started_at) + rules->policy.reset_after);
+      auto known = healthy_since_.find(id);
+      consider((known != healthy_since_.end() ? known->second : now) + rules->policy.reset_after);
     }
   }
   return next;
 }
 
 void ProjectSupervision::finished(const RestartAction& action, bool ok, Time now) {
-  (void)ok;
-  (void)now;
   in_flight_.erase(action.container_id);
+  if (ok || action.reason == Reason::Unhealthy) {
+    // A failed unhealthy restart counts against the budget, whose backoff spaces the next.
+    retry_.erase(action.container_id);
+    return;
+  }
+  // A failed bounce is retried after a backoff of its own (1 s doubling to 1 min), so an engine
+  // that keeps failing is not hammered; it may be tried again for the same cause.
+  Retry& retry = retry_[action.container_id];
+  retry.failures = std::min(retry.failures + 1, 16);
+  Duration delay = std::min<Duration>(std::chrono::seconds(1) * (1 << (retry.failures - 1)),
+                                      std::chrono::minutes(1));
+  retry.not_before = now + delay;
+  bounced_for_.erase(action.container_id);
 }
 
 std::vector<Notice> ProjectSupervision::take_notices() {

@@ -152,8 +152,13 @@ private:
   void evaluate_order(Time now);
   /// Whether the container must be bounced because it started before `dep` was ready; sets
   /// `ready` to whether every container of `dep` is ready now.
+  /// Sets `cause` to the latest ready time of `dep` that `c` started before.
   bool started_too_early(const ContainerView& c, const DependencyRule& dep, bool recovering,
-                         const std::set<std::string>& unsettled, bool& ready) const;
+                         const std::set<std::string>& unsettled, bool& ready, Time& cause) const;
+  /// A failed restart of the container waits for its retry time.
+  bool backing_off(const std::string& container_id, Time now) const;
+  /// Whether a dependency of the service is being restarted or is still starting.
+  bool dependency_settling(const ServiceRules& rules) const;
   bool recovering(const ContainerView& c, Time now) const;
   /// Service names, dependencies before their dependents (a cycle ends in name order).
   std::vector<std::string> service_order() const;
@@ -161,9 +166,18 @@ private:
 
   std::map<std::string, ServiceRules> rules_;
   std::map<std::string, ContainerView> containers_; ///< by id
+  std::map<std::string, Time> healthy_since_;       ///< by id, while healthy without a break
   std::map<std::string, Budget> budgets_;           ///< by service
   std::map<std::string, RestartAction> pending_;    ///< by container id: scheduled, not yet due
   std::set<std::string> in_flight_;                 ///< container ids being restarted
+  /// Per container: the dependency readiness it was last bounced for (never twice for one).
+  std::map<std::string, Time> bounced_for_;
+  std::map<std::string, Time> causes_; ///< of the pending bounces
+  struct Retry {
+    int failures = 0;
+    Time not_before{};
+  };
+  std::map<std::string, Retry> retry_; ///< after failed restarts
   /// Starts in (recover_from_, recover_until_] happened while aicd was blind.
   Time recover_from_{};
   Time recover_until_{};

@@ -323,11 +323,17 @@ struct Supervisor::State : std::enable_shared_from_this<Supervisor::State> {
     }
     health::ContainerView view = view_of(*inspect, healthy_hint);
     it->second.decisions.observe(std::move(view), std::chrono::system_clock::now(),
-                                 busy.count(project) != 0);
+                                 busy.count(project) != 0 || operating.count(project) != 0);
   }
 
   asio::awaitable<void> handle(const proto::ProjectEvent& e) {
     if (e.type == proto::event_type::kOperation) {
+      // Events come in order: the starts between "X started" and "X finished" are the user's.
+      if (e.action.ends_with(" started")) {
+        operating.insert(e.project);
+      } else {
+        operating.erase(e.project);
+      }
       // After a user's operation the stored inputs may have changed (up, down) and containers
       // certainly did: reload the rules and re-list.
       bool ended = e.action.ends_with(" finished") || e.action.ends_with(" failed");
@@ -359,7 +365,9 @@ struct Supervisor::State : std::enable_shared_from_this<Supervisor::State> {
 
   /// Re-lists one project (or every supervised one when `project` is empty) and refreshes the
   /// containers whose state differs from what aicd last saw. False when the engine failed.
-  asio::awaitable<bool> resync(std::string project) {
+  /// With `full`, every container is inspected: after a blind spot, a restart changes nothing the
+  /// list shows for a container without a healthcheck.
+  asio::awaitable<bool> resync(std::string project, bool full = false) {
     engine::ContainerListOptions list;
     list.all = true;
     list.filters["label"] = {project.empty() ? std::string(plan::label::kProject)
@@ -380,7 +388,7 @@ struct Supervisor::State : std::enable_shared_from_this<Supervisor::State> {
       const auto& known = projects[name].decisions.containers();
       auto k = known.find(c.id);
       bool running = c.state == "running";
-      if (k != known.end() && k->second.running == running &&
+      if (!full && k != known.end() && k->second.running == running &&
           k->second.health == health_from_status(c.status)) {
         continue;
       }
@@ -488,14 +496,8 @@ struct Supervisor::State : std::enable_shared_from_this<Supervisor::State> {
     }
   }
 
+  /// Carries out one restart; the project's `acting` count was raised by act().
   asio::awaitable<void> execute(std::string project, health::RestartAction action) {
-    {
-      auto it = projects.find(project);
-      if (it == projects.end()) {
-        co_return;
-      }
-      ++it->second.acting;
-    }
     publish(project, "restarting", action);
     log("info", project + ": restarting " + action.container + " (" +
                     std::string(health::reason_name(action.reason)) +
@@ -531,6 +533,7 @@ struct Supervisor::State : std::enable_shared_from_this<Supervisor::State> {
       }
       // Notices first, so "restart scheduled" precedes the restart's own events.
       publish_notices(name, p);
+      p.acting += static_cast<int>(due.size());
       for (auto& action : due) {
         auto self = shared_from_this();
         auto task = [self, project = name, action]() -> asio::awaitable<void> {
@@ -545,7 +548,7 @@ struct Supervisor::State : std::enable_shared_from_this<Supervisor::State> {
   void recover_all(Time since, Time now) {
     for (auto& [name, p] : projects) {
       Time from = since;
-      if (p.watched_until_ns > 0 && from == Time{}) {
+      if (p.watched_until_ns > 0 && (from == Time{} || from_ns(p.watched_until_ns) < from)) {
         from = from_ns(p.watched_until_ns);
       }
       if (from != Time{}) {
@@ -583,13 +586,20 @@ struct Supervisor::State : std::enable_shared_from_this<Supervisor::State> {
     Time now = std::chrono::system_clock::now();
     // Whatever started while aicd was away is checked against the dependency order.
     const std::string every_project;
-    bool engine_ok = co_await resync(every_project);
+    bool engine_ok = co_await resync(every_project, true);
     bool blind = !engine_ok;
     Time blind_since = now;
     if (engine_ok) {
       recover_all(Time{}, now);
     }
     Time last_live = now;
+    // When aicd went blind: the last moment it saw the engine live, or when the event stream
+    // dropped, whichever came first (a re-list may succeed before the stream notices).
+    auto blind_from = [&]() {
+      std::int64_t dropped =
+          options.event_stream_dropped_ns ? options.event_stream_dropped_ns() : 0;
+      return dropped > 0 ? std::min(last_live, from_ns(dropped)) : last_live;
+    };
     auto next_resync = std::chrono::steady_clock::now() + options.resync_interval;
     while (!stopped) {
       now = std::chrono::system_clock::now();
@@ -606,12 +616,15 @@ struct Supervisor::State : std::enable_shared_from_this<Supervisor::State> {
         break;
       }
       bool must_resync = false;
+      bool full = false;
       if (options.event_connections) {
         int c = options.event_connections();
-        if (c > connections && connections > 0 && !blind) {
+        if (c > connections && connections > 0) {
           // The event stream reconnected: the engine may have restarted meanwhile.
-          blind = true;
-          blind_since = last_live;
+          if (!blind) {
+            blind = true;
+            blind_since = blind_from();
+          }
           must_resync = true;
         }
         connections = std::max(connections, c);
@@ -621,6 +634,7 @@ struct Supervisor::State : std::enable_shared_from_this<Supervisor::State> {
       cursor = batch.cursor;
       if (batch.lost > 0 || batch.unknown_id) {
         must_resync = true;
+        full = true;
       }
       for (const auto& e : batch.events) {
         if (e.type != proto::event_type::kSupervisor) {
@@ -629,11 +643,11 @@ struct Supervisor::State : std::enable_shared_from_this<Supervisor::State> {
       }
       if (must_resync || std::chrono::steady_clock::now() >= next_resync) {
         next_resync = std::chrono::steady_clock::now() + options.resync_interval;
-        bool ok = co_await resync(every_project);
+        bool ok = co_await resync(every_project, full || blind);
         now = std::chrono::system_clock::now();
         if (!ok && !blind) {
           blind = true;
-          blind_since = last_live;
+          blind_since = blind_from();
           log("warning", "supervision: the engine does not answer; watching for its return");
         } else if (ok && blind) {
           blind = false;
@@ -661,6 +675,7 @@ struct Supervisor::State : std::enable_shared_from_this<Supervisor::State> {
   Signal idle;
   std::mt19937 rng;
   std::map<std::string, Project> projects;
+  std::set<std::string> operating; ///< projects between an operation's started and ended events
   bool started = false;
   bool stopped = false;
 };

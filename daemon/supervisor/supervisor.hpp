@@ -14,6 +14,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <set>
@@ -34,6 +35,9 @@ struct SupervisorOptions {
   /// Connections made so far to the engine's event stream (EngineEventSource::connections);
   /// growth means events may have been missed.
   std::function<int()> event_connections;
+  /// When the engine's event stream last dropped, unix nanoseconds, 0 when never
+  /// (EngineEventSource::last_drop_ns).
+  std::function<std::int64_t()> event_stream_dropped_ns;
   /// Each restart recorded, for metrics.
   std::function<void(const std::string& project, const proto::RestartRecord&)> on_restart;
 };

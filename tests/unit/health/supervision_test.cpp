@@ -236,6 +236,49 @@ TEST_F(SupervisionTest, DependentsWithRestartTrueAreBouncedInOrderOnceReady) {
   EXPECT_THAT(sup.take_due(at(1h)), IsEmpty());
 }
 
+TEST_F(SupervisionTest, DependencyThatOnlyFlickeredUnhealthyDoesNotBounceDependents) {
+  sup.set_rules({rules("db", false), rules("api", false, {{"db", Condition::Healthy, true}})});
+  run("db", at(0ms), "healthy", at(1s));
+  run("api", at(2s));
+  health("db", "unhealthy", at(10s)); // not restarted: its policy is off
+  health("db", "healthy", at(12s));   // a later health event, same start
+  EXPECT_THAT(sup.take_due(at(12s)), IsEmpty());
+}
+
+TEST_F(SupervisionTest, FailedBounceIsRetriedAfterABackoffAndNeverRepeatedForTheSameCause) {
+  sup.set_rules({rules("db", false), rules("api", false, {{"db", Condition::Started, true}})});
+  run("db", at(0ms));
+  run("api", at(1s));
+  run("db", at(5s)); // db started again
+  sup.take_notices();
+  std::vector<RestartAction> due = sup.take_due(at(5s));
+  ASSERT_THAT(restarted(due), ElementsAre("api:dependency"));
+  sup.finished(due[0], false, at(5100ms)); // the engine refused
+  EXPECT_THAT(sup.take_due(at(5500ms)), IsEmpty());
+  EXPECT_EQ(sup.next_wakeup(at(5500ms)), at(6100ms));
+  due = sup.take_due(at(6100ms));
+  ASSERT_THAT(restarted(due), ElementsAre("api:dependency"));
+  // It worked, but aicd could not read the container back: still no second bounce.
+  sup.finished(due[0], true, at(6200ms));
+  EXPECT_THAT(sup.take_due(at(7s)), IsEmpty());
+}
+
+TEST_F(SupervisionTest, UnhealthyDependentWaitsWhileItsDependencyIsRestarted) {
+  sup.set_rules({rules("db", true), rules("api", true, {{"db", Condition::Healthy, false}})});
+  run("db", at(0ms), "healthy", at(1s));
+  run("api", at(2s), "healthy", at(3s));
+  health("db", "unhealthy", at(10s));
+  health("api", "unhealthy", at(10s));
+  std::vector<RestartAction> due = sup.take_due(at(10s));
+  ASSERT_THAT(restarted(due), ElementsAre("db:unhealthy")); // api is held back
+  restart(due[0], at(11s));
+  EXPECT_THAT(sup.take_due(at(11500ms)), IsEmpty()); // db still starting
+  health("db", "healthy", at(12s));
+  health("api", "healthy", at(12500ms)); // api recovers with db: no restart spent
+  EXPECT_THAT(sup.take_due(at(13s)), IsEmpty());
+  EXPECT_EQ(sup.states(at(13s)).at(0).attempts_in_window, 0); // api
+}
+
 TEST_F(SupervisionTest, RestartByTheEnginePolicyIsReportedAndBouncesDependents) {
   sup.set_rules({rules("db", false), rules("api", false, {{"db", Condition::Started, true}})});
   run("db", at(0ms));
