@@ -134,6 +134,8 @@ public:
   struct BudgetSnapshot {
     std::vector<Time> attempts;
     bool failed = false;
+
+    bool operator==(const BudgetSnapshot&) const = default;
   };
   std::map<std::string, BudgetSnapshot> budgets() const;
 

@@ -7,13 +7,13 @@
 #include "supervisor/async_sync.hpp"
 #include "supervisor/project_inputs.hpp"
 #include "supervisor/project_operations.hpp"
+#include "supervisor/supervision_file.hpp"
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <deque>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <random>
 
 namespace aic::supervisor {
@@ -208,52 +208,31 @@ struct Supervisor::State : std::enable_shared_from_this<Supervisor::State> {
     if (!text || !*text || projects.count(name) == 0) {
       co_return;
     }
-    Project& p = projects[name];
-    nlohmann::json j = nlohmann::json::parse(**text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-      log("warning", "the supervision file of " + name + " is not JSON; starting afresh");
+    Result<SupervisionFile> file = decode_supervision_file(**text);
+    if (!file) {
+      log("warning", "the supervision file of " + name + " is " + file.error().message() +
+                         "; starting afresh");
       co_return;
     }
-    try {
-      if (auto it = j.find("budgets"); it != j.end() && it->is_object()) {
-        for (const auto& [service, b] : it->items()) {
-          std::vector<Time> times;
-          for (const auto& t : b.value("attempts", nlohmann::json::array())) {
-            times.push_back(from_ns(t.get<std::int64_t>()));
-          }
-          p.decisions.restore(service, std::move(times), b.value("failed", false));
-        }
-      }
-      for (const auto& r : j.value("restarts", nlohmann::json::array())) {
-        p.records.push_back(r.get<proto::RestartRecord>());
-      }
-      while (p.records.size() > kKeptRecords) {
-        p.records.pop_front();
-      }
-      p.restarts = j.value("counts", std::map<std::string, int>{});
-      p.service_restarts = j.value("service_counts", std::map<std::string, int>{});
-      p.watched_until_ns = j.value("watched_until", std::int64_t{0});
-    } catch (const nlohmann::json::exception& e) {
-      log("warning",
-          "the supervision file of " + name + " is unreadable (" + e.what() + "); starting afresh");
+    Project& p = projects[name];
+    for (auto& [service, budget] : file->budgets) {
+      p.decisions.restore(service, std::move(budget.attempts), budget.failed);
     }
+    p.records = std::move(file->records);
+    while (p.records.size() > kKeptRecords) {
+      p.records.pop_front();
+    }
+    p.restarts = std::move(file->container_restarts);
+    p.service_restarts = std::move(file->service_restarts);
+    p.watched_until_ns = file->watched_until_ns;
   }
 
   // ---- persistence -----------------------------------------------------------------------
 
-  std::string serialize(const std::string& name, Project& p) const {
-    nlohmann::json budgets = nlohmann::json::object();
-    for (const auto& [service, b] : p.decisions.budgets()) {
-      nlohmann::json times = nlohmann::json::array();
-      for (Time t : b.attempts) {
-        times.push_back(to_ns(t));
-      }
-      budgets[service] = {{"attempts", times}, {"failed", b.failed}};
-    }
-    nlohmann::json j = {
-        {"project", name},      {"watched_until", p.watched_until_ns},  {"budgets", budgets},
-        {"counts", p.restarts}, {"service_counts", p.service_restarts}, {"restarts", p.records}};
-    return j.dump();
+  std::string serialize(const std::string& name, const Project& p) const {
+    SupervisionFile file{p.watched_until_ns, p.decisions.budgets(), p.restarts, p.service_restarts,
+                         p.records};
+    return encode_supervision_file(name, file);
   }
 
   /// Saves the project's file off the io_context; one write at a time, the latest state last.
@@ -334,15 +313,17 @@ struct Supervisor::State : std::enable_shared_from_this<Supervisor::State> {
       } else {
         operating.erase(e.project);
       }
-      // After a user's operation the stored inputs may have changed (up, down) and containers
-      // certainly did: reload the rules and re-list.
+      // After a user's operation containers changed: re-list. Only up and down change the stored
+      // inputs (the rules); a project not yet supervised may have just been brought up.
       bool ended = e.action.ends_with(" finished") || e.action.ends_with(" failed");
-      if (ended) {
+      bool inputs_changed = e.action.starts_with("up ") || e.action.starts_with("down ") ||
+                            projects.count(e.project) == 0;
+      if (ended && inputs_changed) {
         co_await load(e.project);
-        if (projects.count(e.project) != 0) {
-          std::string one = e.project;
-          co_await resync(one);
-        }
+      }
+      if (ended && projects.count(e.project) != 0) {
+        std::string one = e.project;
+        co_await resync(one);
       }
       co_return;
     }

@@ -6,6 +6,7 @@
 #include "events/event_hub.hpp"
 #include "proto/project_types.hpp"
 #include "store/project_store.hpp"
+#include "supervisor/supervision_file.hpp"
 #include "supervisor/supervisor.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -177,6 +178,35 @@ TEST_F(SupervisorTest, FailedRestartsSpendTheBudgetAndAreRecordedWithTheEnginesE
   nlohmann::json file = nlohmann::json::parse(**saved);
   EXPECT_TRUE(file["budgets"]["api"]["failed"].get<bool>());
   EXPECT_EQ(file["budgets"]["api"]["attempts"].size(), 2u);
+}
+
+} // namespace
+} // namespace aic::supervisor
+
+namespace aic::supervisor {
+namespace {
+
+TEST(SupervisionFile, RoundTripsAndRefusesWhatIsNotOne) {
+  SupervisionFile file;
+  file.watched_until_ns = 1'700'000'000'123'456'789;
+  file.budgets["api"].attempts = {health::Time{} +
+                                  std::chrono::nanoseconds(1'700'000'000'000'000'001)};
+  file.budgets["api"].failed = true;
+  file.container_restarts["p-api-1"] = 3;
+  file.service_restarts["api"] = 3;
+  proto::RestartRecord record;
+  record.time_ns = 1'700'000'000'000'000'002;
+  record.service = "api";
+  record.container = "p-api-1";
+  record.reason = "unhealthy";
+  record.attempt = 1;
+  record.detail = "no answer";
+  file.records.push_back(record);
+  Result<SupervisionFile> back = decode_supervision_file(encode_supervision_file("p", file));
+  ASSERT_TRUE(back) << back.error().describe();
+  EXPECT_EQ(*back, file);
+  EXPECT_FALSE(decode_supervision_file("[1, 2]"));
+  EXPECT_FALSE(decode_supervision_file(R"({"budgets": {"api": {"attempts": ["x"]}}})"));
 }
 
 } // namespace
