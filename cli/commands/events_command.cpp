@@ -56,7 +56,8 @@ public:
     } catch (const nlohmann::json::exception&) {
       return true; // not an event of a shape this aic knows
     }
-    if (event.type != proto::event_type::kContainer) {
+    if (event.type != proto::event_type::kContainer &&
+        event.type != proto::event_type::kSupervisor) {
       return true;
     }
     if (!services_.empty() &&
@@ -101,7 +102,8 @@ int run_events(const Invocation& inv, const ParsedArgs& args) {
     print_error(err, client.error());
     return static_cast<int>(ExitCode::Usage);
   }
-  std::string path = project_path(*name) + "/events?types=container";
+  // Container events as docker compose shows them, plus aicd's restarts (docs/supervision.md).
+  std::string path = project_path(*name) + "/events?types=container,supervisor";
   if (!services.empty()) {
     path += "&services=" + services;
   }

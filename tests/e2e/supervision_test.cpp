@@ -136,6 +136,13 @@ TEST_F(SupervisionTest, UnhealthyServiceIsRestartedAndTheRestartIsListed) {
   ASSERT_EQ(up.exit_code, 0) << up.err;
   const std::string before = started_at("api");
 
+  // `aic events` follows along (it shows aicd's restarts next to the container events).
+  const std::string events_out = dir_ + "/events.out";
+  const std::string events_pid = dir_ + "/events.pid";
+  run_shell("(" + aic_command(*aicd_, dir_, {"events", "--json"}) + " >" + shell_quote(events_out) +
+            " 2>/dev/null & echo $! >" + shell_quote(events_pid) + ")");
+  std::this_thread::sleep_for(1s);
+
   // The check's file goes away: the engine reports unhealthy after two failed probes.
   auto broken = std::chrono::steady_clock::now();
   ASSERT_EQ(run_shell(docker_cli() + " exec " + name("api") + " rm /tmp/ok").exit_code, 0);
@@ -178,6 +185,14 @@ TEST_F(SupervisionTest, UnhealthyServiceIsRestartedAndTheRestartIsListed) {
   ASSERT_GT(unhealthy_ns, 0) << nlohmann::json(events).dump();
   ASSERT_GT(restarting_ns, 0) << nlohmann::json(events).dump();
   EXPECT_LT(restarting_ns - unhealthy_ns, 100'000'000) << "reaction in ns";
+
+  bool cli_saw_it = eventually([&] {
+    ShellResult text = run_shell("cat " + shell_quote(events_out));
+    return text.out.find("\"type\":\"supervisor\"") != std::string::npos &&
+           text.out.find("\"action\":\"restarted\"") != std::string::npos;
+  });
+  run_shell("kill $(cat " + shell_quote(events_pid) + ") 2>/dev/null");
+  EXPECT_TRUE(cli_saw_it) << run_shell("cat " + shell_quote(events_out)).out;
 
   ShellResult metrics = run_shell("curl -s --max-time 5 --unix-socket " +
                                   shell_quote(aicd_->socket_path()) + " http://aicd/metrics");
