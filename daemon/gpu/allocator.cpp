@@ -79,18 +79,19 @@ public:
   }
 
   /// The ordering key of an eligible device: smaller is preferred.
-  std::tuple<std::uint64_t, std::uint64_t, int> key(const Device& d, const Request& r) const {
+  std::tuple<int, std::uint64_t, std::uint64_t, int> key(const Device& d, const Request& r) const {
     auto it = ledger_.find(d.uuid);
     const std::uint64_t users = it == ledger_.end() ? 0 : it->second.size();
     const std::uint64_t used = it == ledger_.end() ? 0 : reserved(it->second);
+    const int moved = std::find(r.prefer.begin(), r.prefer.end(), d.uuid) == r.prefer.end();
     if (r.mode == Mode::Exclusive) {
-      return {r.memory > 0 ? d.total_bytes : 0, 0, d.index}; // smallest sufficient card
+      return {moved, r.memory > 0 ? d.total_bytes : 0, 0, d.index}; // smallest sufficient card
     }
     if (r.policy == Policy::Spread) {
-      return {users, used, d.index};
+      return {moved, users, used, d.index};
     }
     const std::uint64_t left = d.total_bytes - std::min(d.total_bytes, used + r.memory);
-    return {left, 0, d.index}; // best fit
+    return {moved, left, 0, d.index}; // best fit
   }
 
   const Device* resolve(const std::string& id) const {

@@ -21,6 +21,8 @@ struct Device {
   std::uint64_t total_bytes = 0;
   bool mig = false; ///< MIG enabled: only reachable through pinned device_ids
   bool healthy = true;
+  std::uint64_t used_bytes = 0; ///< observed by the probe; advisory, never used to place
+  int utilization = -1;         ///< percent busy over the last sample; -1 unknown
 };
 
 enum class Mode : std::uint8_t { Exclusive, Shared };
@@ -51,6 +53,8 @@ struct Request {
   bool optional = false; ///< may run without a GPU when none exists
   std::string driver;    ///< "" or "nvidia"
   std::vector<std::string> capabilities;
+  /// UUIDs this replica held before (a recreated container): taken first while eligible.
+  std::vector<std::string> prefer;
 };
 
 /// Where one replica goes.

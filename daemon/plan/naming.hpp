@@ -26,6 +26,12 @@ inline constexpr std::string_view kImage = "com.docker.compose.image";
 /// aic's own facts: which program created it, and the version of aic that did.
 inline constexpr std::string_view kManagedBy = "io.aic.managed-by";
 inline constexpr std::string_view kAicVersion = "io.aic.version";
+/// The GPUs aicd placed the container on (docs/gpus.md): comma-separated UUIDs, "exclusive" or
+/// "shared", bytes reserved per device, and the hash of the request they answer.
+inline constexpr std::string_view kGpuUuids = "io.aic.gpu.uuids";
+inline constexpr std::string_view kGpuMode = "io.aic.gpu.mode";
+inline constexpr std::string_view kGpuMemory = "io.aic.gpu.memory";
+inline constexpr std::string_view kGpuRequest = "io.aic.gpu.request";
 } // namespace label
 
 /// The Compose version aic reports in `com.docker.compose.version` (the v2 line it follows).

@@ -233,5 +233,16 @@ TEST(GpuPlacement, CountAndIdsTogetherAreRefused) {
   EXPECT_THAT(failure(place({both}, i4(), {})), HasSubstr("are exclusive"));
 }
 
+TEST(GpuPlacement, ARecreatedReplicaKeepsItsCardWhileItIsStillEligible) {
+  Ledger ledger;
+  ledger["GPU-a0"].push_back(Hold{"other-1", false, Mode::Exclusive, 0});
+  Request again = count("a", 1);
+  again.prefer = {"GPU-a2"};
+  EXPECT_THAT(where(place({again}, i4(), ledger)), ElementsAre("a-1:GPU-a2"));
+  // The card it had is taken now: it moves to the next by the policy.
+  again.prefer = {"GPU-a0"};
+  EXPECT_THAT(where(place({again}, i4(), ledger)), ElementsAre("a-1:GPU-a1"));
+}
+
 } // namespace
 } // namespace aic::gpu
