@@ -3,6 +3,7 @@
 #include "cli/commands/cp_command.hpp"
 #include "cli/commands/events_command.hpp"
 #include "cli/commands/exec_command.hpp"
+#include "cli/commands/gpus_command.hpp"
 #include "cli/commands/image_command.hpp"
 #include "cli/commands/inspect_command.hpp"
 #include "cli/commands/lifecycle_command.hpp"
@@ -24,7 +25,7 @@ const std::vector<CommandSpec>& command_table() {
         pause_command(),   port_command(),       ps_command(),      pull_command(),
         restart_command(), rm_command(),         run_command(),     start_command(),
         stop_command(),    top_command(),        unpause_command(), up_command(),
-        version_command(), wait_command(),
+        version_command(), wait_command(),       gpus_command(),
     };
     std::sort(all.begin(), all.end(),
               [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });

@@ -12,6 +12,8 @@
 #include "supervisor/project_operations.hpp"
 #include "supervisor/supervisor.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -41,6 +43,8 @@ struct Flags {
   std::optional<std::string> docker_host;
   std::string log_level = "info";
   std::optional<std::string> log_file;
+  std::optional<std::string> gpu_inventory;
+  std::string gpu_policy = "spread";
 };
 
 constexpr std::string_view kHelp =
@@ -58,6 +62,11 @@ constexpr std::string_view kHelp =
     "                            unix:///var/run/docker.sock)\n"
     "      --log-level LEVEL     trace, debug, info, warn, error (default info)\n"
     "      --log-file FILE       Log to FILE instead of stderr; SIGHUP reopens it\n"
+    "      --gpu-inventory FILE  Take the GPUs from FILE (JSON) instead of probing NVML and\n"
+    "                            nvidia-smi; reported as source \"fake\" (default\n"
+    "                            AIC_GPU_INVENTORY)\n"
+    "      --gpu-policy POLICY   Where count-based GPU reservations go by default: spread or\n"
+    "                            binpack (default spread)\n"
     "  -h, --help                Show this help\n"
     "  -v, --version             Show the version\n";
 
@@ -94,7 +103,8 @@ std::optional<int> parse_flags(int argc, char** argv, Flags& flags) {
     };
     std::string v;
     if (a == "--socket" || a == "--socket-group" || a == "--state-dir" || a == "--listen" ||
-        a == "--token-file" || a == "--docker-host" || a == "--log-level" || a == "--log-file") {
+        a == "--token-file" || a == "--docker-host" || a == "--log-level" || a == "--log-file" ||
+        a == "--gpu-inventory" || a == "--gpu-policy") {
       if (!take(v)) {
         return 2;
       }
@@ -118,6 +128,20 @@ std::optional<int> parse_flags(int argc, char** argv, Flags& flags) {
       flags.log_level = v;
     } else if (a == "--log-file") {
       flags.log_file = v;
+    } else if (a == "--gpu-inventory") {
+      flags.gpu_inventory = v;
+    } else if (a == "--gpu-policy") {
+      flags.gpu_policy = v;
+    }
+  }
+  if (flags.gpu_policy != "spread" && flags.gpu_policy != "binpack") {
+    std::cerr << "error: --gpu-policy must be spread or binpack, not \"" << flags.gpu_policy
+              << "\"\n";
+    return 2;
+  }
+  if (!flags.gpu_inventory) {
+    if (const char* file = std::getenv("AIC_GPU_INVENTORY"); file && *file) {
+      flags.gpu_inventory = file;
     }
   }
   if (flags.listen && !flags.token_file) {
@@ -217,6 +241,26 @@ int main(int argc, char** argv) {
   aic::engine::DockerClient docker(io.get_executor(), client_options);
   aic::events::EventHub events(io.get_executor());
   aic::supervisor::ProjectOperations operations(io.get_executor(), docker);
+  aic::supervisor::GpuSchedulerOptions gpu_options;
+  gpu_options.inventory.file = flags.gpu_inventory.value_or("");
+  if (const char* nvml = std::getenv("AIC_NVML_LIBRARY"); nvml && *nvml) {
+    gpu_options.inventory.nvml_library = nvml;
+  }
+  gpu_options.policy =
+      flags.gpu_policy == "binpack" ? aic::gpu::Policy::Binpack : aic::gpu::Policy::Spread;
+  gpu_options.log = [](std::string_view level, std::string_view message) {
+    spdlog::log(spdlog::level::from_str(std::string(level)), "{}", message);
+  };
+  if (flags.gpu_inventory) {
+    // A broken inventory file is a configuration error: refuse to start.
+    if (aic::Result<aic::gpu::Inventory> file = aic::gpu::read_inventory_file(*flags.gpu_inventory);
+        !file) {
+      spdlog::error("{}", file.error().describe());
+      return 1;
+    }
+  }
+  aic::supervisor::GpuScheduler gpus(io.get_executor(), docker, blocking, &events, gpu_options);
+  operations.set_gpu_scheduler(&gpus);
   aic::api::DaemonContext context{
       .executor = io.get_executor(),
       .docker = docker,
@@ -230,6 +274,7 @@ int main(int argc, char** argv) {
       .events = &events,
       .metrics = &metrics,
   };
+  context.gpus = &gpus;
   aic::api::Router router;
   aic::api::add_v1_routes(router, context);
   aic::api::ServerOptions server_options;
@@ -269,6 +314,17 @@ int main(int argc, char** argv) {
   context.supervisor = &supervisor;
   metrics.failed_services = [&supervisor] { return supervisor.failed_services(); };
   supervisor.start();
+  metrics.gpu_status = [&gpus] { return gpus.last_status(); };
+  asio::co_spawn(
+      io,
+      [&gpus]() -> asio::awaitable<void> {
+        if (aic::Result<void> probed = co_await gpus.probe(); !probed) {
+          spdlog::warn("gpus: {}", probed.error().describe());
+        }
+        (void)co_await gpus.observe();
+        gpus.start();
+      },
+      asio::detached);
   spdlog::info("aicd {} listening on unix://{}{}, state in {}, engine {}", kVersion, flags.socket,
                flags.listen ? " and tcp://" + *flags.listen : std::string(), flags.state_dir,
                flags.docker_host.value_or(std::getenv("DOCKER_HOST")
@@ -282,6 +338,7 @@ int main(int argc, char** argv) {
     }
     spdlog::info("signal {}: stopping; containers keep running", signal);
     supervisor.stop();
+    gpus.stop();
     event_source.stop();
     events.close();
     server.stop();

@@ -21,7 +21,8 @@ inline constexpr std::string_view kContainer = "container";
 /// `action` is "<operation> started", "<operation> finished" or "<operation> failed" (with
 /// attributes.error), for the operations up, down, stop (and those added later).
 inline constexpr std::string_view kOperation = "operation";
-/// Reserved for GPU lease changes ("allocated", "released"); not published yet.
+/// GPU holds (docs/gpus.md): `action` is "allocated" (a container was created on GPUs) or
+/// "released" (it was removed), with attributes uuids, mode and memory.
 inline constexpr std::string_view kGpu = "gpu";
 /// aicd's supervision (docs/supervision.md): `action` is "restart scheduled", "restarting",
 /// "restarted", "restart failed", "restart cancelled", "gave up", "budget reset" or "restart seen",

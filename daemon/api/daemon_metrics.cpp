@@ -7,6 +7,42 @@ namespace aic::api {
 
 namespace {
 
+/// aic_gpu_*: one sample per device (labels gpu = index, uuid, name), plus the inventory's
+/// source as an info gauge.
+void append_gpu_families(const proto::GpuStatus& status, std::vector<MetricFamily>& out) {
+  MetricFamily info{
+      "aic_gpu_info", "Where aicd's GPU inventory comes from (1 per source).", "gauge", {}};
+  info.samples.push_back(
+      {"aic_gpu_info", {{"source", status.source}, {"policy", status.policy}}, 1});
+  out.push_back(std::move(info));
+  MetricFamily total{"aic_gpu_memory_total_bytes", "Memory of each GPU.", "gauge", {}};
+  MetricFamily used{
+      "aic_gpu_memory_used_bytes", "Memory in use on each GPU, as the probe saw it.", "gauge", {}};
+  MetricFamily reserved{"aic_gpu_memory_reserved_bytes",
+                        "Memory reserved on each GPU by its holders' x-aic.gpu.memory.",
+                        "gauge",
+                        {}};
+  MetricFamily util{"aic_gpu_utilization_ratio",
+                    "How busy each GPU was over the probe's last sample (0 to 1); absent when "
+                    "the probe cannot tell.",
+                    "gauge",
+                    {}};
+  MetricFamily holders{"aic_gpu_holders", "Containers holding each GPU.", "gauge", {}};
+  for (const auto& d : status.devices) {
+    LabelPairs labels{{"gpu", std::to_string(d.index)}, {"uuid", d.uuid}, {"name", d.name}};
+    total.samples.push_back({total.name, labels, static_cast<double>(d.memory_total)});
+    used.samples.push_back({used.name, labels, static_cast<double>(d.memory_used)});
+    reserved.samples.push_back({reserved.name, labels, static_cast<double>(d.memory_reserved)});
+    if (d.utilization >= 0) {
+      util.samples.push_back({util.name, labels, d.utilization / 100.0});
+    }
+    holders.samples.push_back({holders.name, labels, static_cast<double>(d.holders.size())});
+  }
+  for (MetricFamily* f : {&total, &used, &reserved, &util, &holders}) {
+    out.push_back(std::move(*f));
+  }
+}
+
 /// From 1 ms (a local inspect) to 5 min (an up that pulls, a stop that waits its timeout).
 std::vector<double> duration_buckets() {
   return {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
@@ -83,6 +119,9 @@ std::vector<MetricFamily> DaemonMetrics::collect() const {
                         {}};
     failed.samples.push_back({"aic_services_failed", {}, static_cast<double>(failed_services())});
     out.push_back(std::move(failed));
+  }
+  if (gpu_status) {
+    append_gpu_families(gpu_status(), out);
   }
   if (open_streams) {
     MetricFamily streams{"aic_open_streams",

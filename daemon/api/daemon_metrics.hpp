@@ -3,6 +3,7 @@
 #include "api/metrics.hpp"
 #include "api/server_options.hpp"
 #include "engine/docker_client.hpp"
+#include "proto/gpu_types.hpp"
 #include "proto/project_types.hpp"
 
 #include <cstddef>
@@ -34,6 +35,9 @@ public:
   std::function<std::size_t()> open_streams;
   /// Services marked failed by supervision (Supervisor::failed_services), read at scrape time.
   std::function<int()> failed_services;
+  /// The GPUs and their holders as last observed (GpuScheduler::last_status), read at scrape
+  /// time: aic_gpu_* gauges.
+  std::function<proto::GpuStatus()> gpu_status;
 
   CounterFamily api_requests;
   HistogramFamily api_request_duration;

@@ -42,6 +42,22 @@ asio::awaitable<void> get_version(DaemonContext& ctx, Request&, Responder& respo
   co_await responder.respond_json(200, body);
 }
 
+asio::awaitable<void> get_gpus(DaemonContext& ctx, Request&, Responder& responder) {
+  if (ctx.gpus == nullptr) {
+    proto::GpuStatus none{.source = "none", .detail = "aicd runs without GPU scheduling"};
+    nlohmann::json body = none;
+    co_await responder.respond_json(200, body);
+    co_return;
+  }
+  Result<proto::GpuStatus> status = co_await ctx.gpus->status();
+  if (!status) {
+    co_await respond_error(responder, status.error());
+    co_return;
+  }
+  nlohmann::json body = *status;
+  co_await responder.respond_json(200, body);
+}
+
 asio::awaitable<void> list_projects(DaemonContext& ctx, Request&, Responder& responder) {
   Result<std::vector<proto::ProjectStatus>> projects = co_await ctx.operations.list();
   if (!projects) {
@@ -296,6 +312,7 @@ asio::awaitable<void> delete_project(DaemonContext& ctx, Request& request, Respo
 void add_v1_routes(Router& router, DaemonContext& ctx) {
   router.add(http::verb::get, "/v1/version", bind(ctx, get_version));
   router.add(http::verb::get, "/v1/projects", bind(ctx, list_projects));
+  router.add(http::verb::get, "/v1/gpus", bind(ctx, get_gpus));
   router.add(http::verb::get, "/v1/projects/{name}", bind(ctx, get_project));
   router.add(http::verb::put, "/v1/projects/{name}", bind(ctx, put_project));
   router.add(http::verb::delete_, "/v1/projects/{name}", bind(ctx, delete_project));

@@ -42,6 +42,8 @@ struct DaemonContext {
   /// Supervision of the stored projects: restart counts in status, and operations wait for a
   /// restart of its in flight before they start; null when aicd runs without it (tests).
   supervisor::Supervisor* supervisor = nullptr;
+  /// GPU inventory and holds behind GET /v1/gpus; null when aicd runs without it (tests).
+  supervisor::GpuScheduler* gpus = nullptr;
 
   /// Publishes the operation event "<operation> started" for `project` (when `events` is set).
   /// Every long operation announces its start once it holds the project, and its end.

@@ -87,6 +87,7 @@ ProjectOperations::ProjectOperations(asio::any_io_executor executor, engine::Doc
 Result<void> ProjectOperations::validate_up(const LoadedInputs& project,
                                             const proto::UpOptions& options) {
   UpRun run(docker_, start_mutex_, project, options, {}, start_mutex_executor_);
+  run.use_gpus(gpus_);
   return run.validate();
 }
 
@@ -95,6 +96,7 @@ asio::awaitable<Result<void>> ProjectOperations::up(const LoadedInputs& project,
                                                     ProgressSink progress) {
   auto executor = co_await asio::this_coro::executor;
   UpRun run(docker_, start_mutex_, project, std::move(options), std::move(progress), executor);
+  run.use_gpus(gpus_);
   co_return co_await run.run();
 }
 

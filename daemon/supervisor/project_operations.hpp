@@ -4,6 +4,7 @@
 #include "engine/docker_client.hpp"
 #include "proto/project_types.hpp"
 #include "supervisor/async_sync.hpp"
+#include "supervisor/gpu_scheduler.hpp"
 #include "supervisor/project_inputs.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -47,6 +48,10 @@ struct StoredProject {
 class ProjectOperations {
 public:
   ProjectOperations(boost::asio::any_io_executor executor, engine::DockerClient& docker);
+
+  /// `up` places GPU reservations through `gpus` (docs/gpus.md); without one (nullptr, the
+  /// default) device requests reach the engine as Compose sends them.
+  void set_gpu_scheduler(GpuScheduler* gpus) { gpus_ = gpus; }
 
   /// The checks `up` makes before its first engine call (unsupported keys, values the engine
   /// cannot take, options naming unknown services), for callers that act only on a valid
@@ -93,6 +98,7 @@ private:
   /// daemon-wide, as Compose does.
   AsyncMutex start_mutex_;
   boost::asio::any_io_executor start_mutex_executor_;
+  GpuScheduler* gpus_ = nullptr;
 };
 
 /// "running(2), exited(1)": states counted, as `docker compose ls` prints them.

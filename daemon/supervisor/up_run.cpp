@@ -82,6 +82,18 @@ Result<void> UpRun::validate() {
       }
     }
     hashes_[name] = plan::service_config_hash(*node);
+    if (request) {
+      gpu::Policy policy = gpus_ ? gpus_->policy() : gpu::Policy::Spread;
+      Result<std::optional<plan::ServiceGpu>> gpu =
+          plan::service_gpu(project_.loaded.model, name, *request, policy);
+      if (!gpu) {
+        for (const auto& d : gpu.error().details()) {
+          problems.push_back(d);
+        }
+      } else if (*gpu) {
+        gpu_requests_[name] = std::move(**gpu);
+      }
+    }
     // x-aic.restart_on_unhealthy (project-wide and the service's own) is read by supervision.
     Result<health::RestartOnUnhealthy> policy =
         health::restart_on_unhealthy(project_.loaded.model, *spec.service(name));
@@ -94,6 +106,14 @@ Result<void> UpRun::validate() {
         if (std::find(problems.begin(), problems.end(), d) == problems.end()) {
           problems.push_back(d);
         }
+      }
+    }
+  }
+  if (Result<plan::ProjectGpuSettings> gpu = plan::project_gpu_settings(project_.loaded.model);
+      !gpu) {
+    for (const auto& d : gpu.error().details()) {
+      if (std::find(problems.begin(), problems.end(), d) == problems.end()) {
+        problems.push_back(d);
       }
     }
   }
@@ -134,6 +154,14 @@ Result<engine::ContainerCreate> UpRun::create_request(const std::string& service
   for (auto& [k, v] : plan::container_labels(spec, *s, number, hash)) {
     request->labels[k] = v;
   }
+  if (auto placed = placed_.find({service, number}); placed != placed_.end()) {
+    plan::apply_gpu_placement(*request, gpu_requests_.at(service), placed->second);
+  } else if (planned_gpus_ && gpu_requests_.count(service) != 0) {
+    return Error(ErrorCode::Conflict,
+                 "service " + service + " replica " + std::to_string(number) +
+                     " has no GPU placement (its container was kept when the GPUs were placed); "
+                     "run the command again");
+  }
   request->name = name;
   return request;
 }
@@ -172,6 +200,9 @@ asio::awaitable<Result<void>> UpRun::run() {
 
   Result<void> result = co_await observe();
   if (result) {
+    result = co_await place_gpus();
+  }
+  if (result) {
     result = co_await ensure_images();
   }
   if (result) {
@@ -205,6 +236,9 @@ asio::awaitable<Result<void>> UpRun::run() {
     }
   }
   events->close();
+  if (planned_gpus_) {
+    gpus_->release_planned(project_.spec.name);
+  }
   co_return result;
 }
 
@@ -229,6 +263,12 @@ asio::awaitable<Result<void>> UpRun::observe() {
     o.state = c.state;
     o.image_id = c.image_id;
     o.oneoff = plan::label_value(c.labels, plan::label::kOneoff) == "True";
+    if (std::optional<LabelledHold> hold = labelled_hold(c.labels)) {
+      gpu_labels_[c.id] = std::move(*hold);
+    } else if (std::string request = plan::label_value(c.labels, plan::label::kGpuRequest);
+               !request.empty()) {
+      gpu_labels_[c.id] = LabelledHold{{}, gpu::Mode::Exclusive, 0, request}; // on the CPU
+    }
     observed_.push_back(std::move(o));
   }
 

@@ -1,7 +1,10 @@
 #pragma once
 
 #include "plan/dependency_graph.hpp"
+#include "plan/gpu_request.hpp"
 #include "plan/reconcile.hpp"
+#include "supervisor/gpu_holds.hpp"
+#include "supervisor/gpu_scheduler.hpp"
 #include "supervisor/project_operations.hpp"
 
 #include <chrono>
@@ -17,6 +20,10 @@ class UpRun {
 public:
   UpRun(engine::DockerClient& docker, AsyncMutex& start_mutex, const LoadedInputs& project,
         proto::UpOptions options, ProgressSink progress, boost::asio::any_io_executor executor);
+
+  /// Places GPU reservations through `gpus` (docs/gpus.md); without it, device requests go to
+  /// the engine as Compose sends them.
+  void use_gpus(GpuScheduler* gpus) { gpus_ = gpus; }
 
   boost::asio::awaitable<Result<void>> run();
   /// Everything checked before the first engine call; run() does it too.
@@ -37,6 +44,9 @@ private:
 
   boost::asio::awaitable<Result<void>> observe();
   boost::asio::awaitable<Result<void>> ensure_images();
+  /// Places every GPU reservation of the plan (all or nothing) before anything is created:
+  /// kept and recreated containers keep their devices, removed ones free theirs.
+  boost::asio::awaitable<Result<void>> place_gpus();
   /// Reconciles again now that the images' IDs are known (a pulled or rebuilt image recreates).
   void replan();
   boost::asio::awaitable<Result<void>> ensure_networks();
@@ -80,6 +90,11 @@ private:
   std::map<std::string, std::string> image_ids_; ///< image name -> its ID
   std::map<std::string, ServiceRun> runs_;
   std::shared_ptr<Signal> changed_; ///< a task finished or the engine sent an event
+  GpuScheduler* gpus_ = nullptr;
+  std::map<std::string, plan::ServiceGpu> gpu_requests_;         ///< by service
+  std::map<std::string, LabelledHold> gpu_labels_;               ///< by container id
+  std::map<std::pair<std::string, int>, gpu::Placement> placed_; ///< by (service, number)
+  bool planned_gpus_ = false;
   int api_minor_ = 41;
 };
 
