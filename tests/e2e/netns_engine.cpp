@@ -254,6 +254,20 @@ NetnsEngine::~NetnsEngine() {
     argv.push_back(arg.data());
   }
   argv.push_back(nullptr);
+  // The environment is built before fork: the child may only make async-signal-safe calls.
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string kv = *e;
+    if (kv.rfind("PATH=", 0) == 0 && !options_.path_prefix.empty()) {
+      kv = "PATH=" + options_.path_prefix + ":" + kv.substr(5);
+    }
+    env.push_back(std::move(kv));
+  }
+  std::vector<char*> envp;
+  for (auto& kv : env) {
+    envp.push_back(kv.data());
+  }
+  envp.push_back(nullptr);
 
   const int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -277,7 +291,7 @@ NetnsEngine::~NetnsEngine() {
     ::dup2(null_fd, STDIN_FILENO);
     ::dup2(log_fd, STDOUT_FILENO);
     ::dup2(log_fd, STDERR_FILENO);
-    ::execv(argv[0], argv.data());
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   ::close(log_fd);

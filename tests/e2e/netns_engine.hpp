@@ -25,6 +25,9 @@ struct NetnsEngineOptions {
   std::chrono::seconds stop_timeout{60};
   /// More dockerd flags, e.g. {"--live-restore"}.
   std::vector<std::string> extra_args;
+  /// A directory put first on dockerd's PATH (e.g. one with a stub
+  /// nvidia-container-runtime-hook, which makes the engine register its nvidia device driver).
+  std::string path_prefix;
 };
 
 /// One private dockerd. Not thread-safe; call start() from the test's thread (the engine gets
