@@ -3,6 +3,7 @@
 #include "plan/config_hash.hpp"
 #include "plan/container_config.hpp"
 #include "plan/dependency_graph.hpp"
+#include "plan/gpu_request.hpp"
 #include "plan/naming.hpp"
 #include "supervisor/project_resources.hpp"
 
@@ -191,6 +192,51 @@ Result<engine::ContainerCreate> one_off_create(const LoadedInputs& project,
   return create;
 }
 
+namespace {
+
+/// Places the one-off container's GPU reservation, if its service has one, and writes it into
+/// `create`; the placement counts for other operations (as `planned_as`) until released.
+asio::awaitable<Result<void>> place_one_off_gpus(GpuScheduler* gpus, const LoadedInputs& project,
+                                                 const std::string& service,
+                                                 const std::string& name,
+                                                 const std::string& planned_as,
+                                                 engine::ContainerCreate& create) {
+  if (gpus == nullptr) {
+    co_return Result<void>{};
+  }
+  Result<std::optional<plan::ServiceGpu>> gpu =
+      plan::service_gpu(project.loaded.model, service, create, gpus->policy());
+  if (!gpu) {
+    co_return std::move(gpu).error();
+  }
+  if (!*gpu) {
+    co_return Result<void>{};
+  }
+  Result<plan::ProjectGpuSettings> settings = plan::project_gpu_settings(project.loaded.model);
+  if (!settings) {
+    co_return std::move(settings).error();
+  }
+  Result<GpuSnapshot> snapshot = co_await gpus->observe(planned_as);
+  if (!snapshot) {
+    co_return std::move(snapshot).error().with_context("reading which GPUs are held");
+  }
+  std::vector<gpu::Request> requests{(*gpu)->request};
+  Result<std::vector<gpu::Placement>> placed =
+      gpu::place(requests, snapshot->inventory.devices, snapshot->ledger, settings->headroom);
+  if (!placed) {
+    co_return std::move(placed).error();
+  }
+  std::vector<std::pair<std::string, gpu::Hold>> holds;
+  for (const auto& uuid : placed->front().uuids) {
+    holds.push_back({uuid, gpu::Hold{name, false, requests.front().mode, requests.front().memory}});
+  }
+  gpus->hold_planned(planned_as, std::move(holds));
+  plan::apply_gpu_placement(create, **gpu, placed->front());
+  co_return Result<void>{};
+}
+
+} // namespace
+
 asio::awaitable<Result<OneOffContainer>> create_one_off(engine::DockerClient& docker,
                                                         ProjectOperations& operations,
                                                         const LoadedInputs& project,
@@ -264,6 +310,25 @@ asio::awaitable<Result<OneOffContainer>> create_one_off(engine::DockerClient& do
     }
   }
 
+  // The one-off's GPUs are placed like a replica's, against every hold on the machine
+  // (docs/gpus.md); its labels then make it a holder like any other.
+  GpuScheduler* gpus = operations.gpu_scheduler();
+  const std::string planned_as = project.spec.name + " run " + name;
+  // The planned hold lasts until the container (and its labels) exists, however this ends.
+  struct ReleasePlanned {
+    GpuScheduler* gpus;
+    std::string key;
+    ~ReleasePlanned() {
+      if (gpus != nullptr) {
+        gpus->release_planned(key);
+      }
+    }
+  } release_planned{gpus, planned_as};
+  if (Result<void> placed =
+          co_await place_one_off_gpus(gpus, project, request.service, name, planned_as, *create);
+      !placed) {
+    co_return std::move(placed).error();
+  }
   Result<engine::CreatedId> created = co_await docker.create_container(*create);
   if (!created) {
     co_return std::move(created).error().with_context("creating container " + name);

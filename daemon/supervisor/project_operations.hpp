@@ -52,6 +52,7 @@ public:
   /// `up` places GPU reservations through `gpus` (docs/gpus.md); without one (nullptr, the
   /// default) device requests reach the engine as Compose sends them.
   void set_gpu_scheduler(GpuScheduler* gpus) { gpus_ = gpus; }
+  GpuScheduler* gpu_scheduler() const { return gpus_; }
 
   /// The checks `up` makes before its first engine call (unsupported keys, values the engine
   /// cannot take, options naming unknown services), for callers that act only on a valid
