@@ -13,7 +13,6 @@
 #include "supervisor/supervisor.hpp"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -324,7 +323,17 @@ int main(int argc, char** argv) {
         (void)co_await gpus.observe();
         gpus.start();
       },
-      asio::detached);
+      [](std::exception_ptr e) {
+        if (e) {
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            spdlog::error("gpus: {}", ex.what());
+          } catch (...) {
+            spdlog::error("gpus: unexpected failure");
+          }
+        }
+      });
   spdlog::info("aicd {} listening on unix://{}{}, state in {}, engine {}", kVersion, flags.socket,
                flags.listen ? " and tcp://" + *flags.listen : std::string(), flags.state_dir,
                flags.docker_host.value_or(std::getenv("DOCKER_HOST")

@@ -281,8 +281,10 @@ void add_foreign(Ledger& ledger, const std::string& holder, int count,
     }
     return;
   }
-  for (int i = 0; i < count && i < static_cast<int>(by_index.size()); ++i) {
-    ledger[by_index[i]->uuid].push_back(Hold{holder, true, Mode::Exclusive, 0});
+  for (const Device* d : by_index) {
+    if (d->index < count) { // moby's countToDevices: indexes 0..count-1
+      ledger[d->uuid].push_back(Hold{holder, true, Mode::Exclusive, 0});
+    }
   }
 }
 

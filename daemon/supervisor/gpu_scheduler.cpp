@@ -43,7 +43,11 @@ struct GpuScheduler::State {
   asio::thread_pool& blocking;
   events::EventHub* hub;
   GpuSchedulerOptions options;
+  static constexpr std::chrono::seconds kProbeWait{15};
   bool probed = false;
+  bool probing = false;
+  int empty_probes = 0;
+  std::shared_ptr<Signal> probe_done = std::make_shared<Signal>(executor);
   bool started = false;
   bool stopped = false;
   gpu::Inventory inventory;
@@ -60,7 +64,28 @@ struct GpuScheduler::State {
     }
   }
 
+  /// Probes once at a time: a caller arriving while a probe runs waits for it (at most
+  /// kProbeWait; a wedged driver can hang NVML, and that thread cannot be taken back).
   asio::awaitable<Result<void>> probe() {
+    if (probing) {
+      auto deadline = std::chrono::steady_clock::now() + kProbeWait;
+      while (probing && std::chrono::steady_clock::now() < deadline) {
+        co_await probe_done->wait(std::chrono::milliseconds(500));
+      }
+      if (probing && !probed) {
+        co_return Error(ErrorCode::Timeout, "the GPU probe has not answered for " +
+                                                std::to_string(kProbeWait.count()) + " s");
+      }
+      co_return Result<void>{};
+    }
+    probing = true;
+    Result<void> out = co_await probe_once();
+    probing = false;
+    probe_done->notify_all();
+    co_return out;
+  }
+
+  asio::awaitable<Result<void>> probe_once() {
     gpu::InventoryConfig config = options.inventory;
     std::function<Result<gpu::Inventory>()> work = [config]() {
       return gpu::probe_inventory(config);
@@ -70,6 +95,15 @@ struct GpuScheduler::State {
       co_return std::move(found).error();
     }
     bool first = !probed;
+    if (!first && found->devices.empty() && !inventory.devices.empty() &&
+        options.inventory.file.empty() && ++empty_probes < 2) {
+      // One failed probe (a driver reload, a busy nvidia-smi) does not take the cards away:
+      // holds on them stay valid and ups keep placing until the next probe agrees.
+      log("warning", "gpus: the probe found none this time (" + found->detail +
+                         "); keeping the last inventory");
+      co_return Result<void>{};
+    }
+    empty_probes = 0;
     bool changed = first || found->devices.size() != inventory.devices.size() ||
                    found->source != inventory.source;
     inventory = std::move(*found);
@@ -96,6 +130,9 @@ struct GpuScheduler::State {
         co_return std::move(ok).error();
       }
     }
+    // Holds planned now may turn into containers (and be released) while the list is under
+    // way: both the holds planned before and after it count.
+    std::map<std::string, std::vector<std::pair<std::string, gpu::Hold>>> planned_before = planned;
     engine::ContainerListOptions list;
     list.all = true;
     Result<std::vector<engine::ContainerSummary>> containers =
@@ -106,8 +143,10 @@ struct GpuScheduler::State {
     std::set<std::string> seen;
     for (const auto& c : *containers) {
       seen.insert(c.id);
+      // aicd's containers with GPU labels say what they hold; every other one (also aicd's
+      // from before GPU scheduling) is read from its DeviceRequests, once.
       if (labelled_hold(c.labels) ||
-          !plan::label_value(c.labels, plan::label::kManagedBy).empty() ||
+          !plan::label_value(c.labels, plan::label::kGpuRequest).empty() ||
           foreign.count(c.id) != 0) {
         continue;
       }
@@ -153,7 +192,10 @@ struct GpuScheduler::State {
       out.holders[name] = holder;
     }
     // Planned holds of other ups, unless their container exists by now (it has the label).
-    for (const auto& [p, holds] : planned) {
+    for (const auto& [p, now] : planned) {
+      planned_before[p].insert(planned_before[p].end(), now.begin(), now.end());
+    }
+    for (const auto& [p, holds] : planned_before) {
       if (p == project) {
         continue;
       }

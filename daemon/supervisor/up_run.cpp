@@ -25,6 +25,12 @@ UpRun::UpRun(engine::DockerClient& docker, AsyncMutex& start_mutex, const Loaded
       progress_(std::move(progress)), executor_(std::move(executor)), graph_(project.spec),
       changed_(std::make_shared<Signal>(executor_)) {}
 
+UpRun::~UpRun() {
+  if (planned_gpus_ && gpus_ != nullptr) {
+    gpus_->release_planned(project_.spec.name);
+  }
+}
+
 void UpRun::emit(std::string kind, std::string name, std::string status, std::string detail,
                  std::string level) {
   if (progress_) {
@@ -88,7 +94,9 @@ Result<void> UpRun::validate() {
           plan::service_gpu(project_.loaded.model, name, *request, policy);
       if (!gpu) {
         for (const auto& d : gpu.error().details()) {
-          problems.push_back(d);
+          if (std::find(problems.begin(), problems.end(), d) == problems.end()) {
+            problems.push_back(d);
+          }
         }
       } else if (*gpu) {
         gpu_requests_[name] = std::move(**gpu);
@@ -157,10 +165,8 @@ Result<engine::ContainerCreate> UpRun::create_request(const std::string& service
   if (auto placed = placed_.find({service, number}); placed != placed_.end()) {
     plan::apply_gpu_placement(*request, gpu_requests_.at(service), placed->second);
   } else if (planned_gpus_ && gpu_requests_.count(service) != 0) {
-    return Error(ErrorCode::Conflict,
-                 "service " + service + " replica " + std::to_string(number) +
-                     " has no GPU placement (its container was kept when the GPUs were placed); "
-                     "run the command again");
+    return Error(ErrorCode::Internal, "service " + service + " replica " + std::to_string(number) +
+                                          " has no GPU placement");
   }
   request->name = name;
   return request;
@@ -206,7 +212,9 @@ asio::awaitable<Result<void>> UpRun::run() {
     result = co_await ensure_images();
   }
   if (result) {
-    replan();
+    result = replan();
+  }
+  if (result) {
     result = co_await ensure_networks();
   }
   if (result) {
@@ -236,9 +244,6 @@ asio::awaitable<Result<void>> UpRun::run() {
     }
   }
   events->close();
-  if (planned_gpus_) {
-    gpus_->release_planned(project_.spec.name);
-  }
   co_return result;
 }
 
@@ -303,7 +308,7 @@ asio::awaitable<Result<void>> UpRun::observe() {
   co_return Result<void>{};
 }
 
-void UpRun::replan() {
+Result<void> UpRun::replan() {
   for (auto& t : targets_) {
     auto id = image_ids_.find(project_.spec.service(t.service)->image);
     t.image_id = id == image_ids_.end() ? std::string() : id->second;
@@ -312,6 +317,7 @@ void UpRun::replan() {
   for (auto& sp : plan_.services) {
     runs_[sp.service].plan = sp;
   }
+  return place_missing_gpus();
 }
 
 asio::awaitable<Result<void>> UpRun::handle_orphans() {

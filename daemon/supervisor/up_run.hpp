@@ -20,6 +20,10 @@ class UpRun {
 public:
   UpRun(engine::DockerClient& docker, AsyncMutex& start_mutex, const LoadedInputs& project,
         proto::UpOptions options, ProgressSink progress, boost::asio::any_io_executor executor);
+  /// Releases the GPU holds this run planned, however it ended.
+  ~UpRun();
+  UpRun(const UpRun&) = delete;
+  UpRun& operator=(const UpRun&) = delete;
 
   /// Places GPU reservations through `gpus` (docs/gpus.md); without it, device requests go to
   /// the engine as Compose sends them.
@@ -47,8 +51,11 @@ private:
   /// Places every GPU reservation of the plan (all or nothing) before anything is created:
   /// kept and recreated containers keep their devices, removed ones free theirs.
   boost::asio::awaitable<Result<void>> place_gpus();
+  /// Places the replicas of the current plan that have no placement yet (after replan(): those
+  /// an image change turned from kept to recreated), against the ledger place_gpus() read.
+  Result<void> place_missing_gpus();
   /// Reconciles again now that the images' IDs are known (a pulled or rebuilt image recreates).
-  void replan();
+  Result<void> replan();
   boost::asio::awaitable<Result<void>> ensure_networks();
   boost::asio::awaitable<Result<void>> ensure_volumes();
   boost::asio::awaitable<Result<void>> handle_orphans();
@@ -95,6 +102,11 @@ private:
   std::map<std::string, LabelledHold> gpu_labels_;               ///< by container id
   std::map<std::pair<std::string, int>, gpu::Placement> placed_; ///< by (service, number)
   bool planned_gpus_ = false;
+  gpu::Ledger gpu_ledger_; ///< every hold, with this run's placements, once place_gpus() ran
+  std::vector<gpu::Device> gpu_devices_;
+  std::string gpu_inventory_detail_;
+  std::uint64_t gpu_headroom_ = 0;
+  std::vector<std::pair<std::string, gpu::Hold>> gpu_holds_; ///< this run's planned holds
   int api_minor_ = 41;
 };
 

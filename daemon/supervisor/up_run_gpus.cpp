@@ -5,7 +5,6 @@
 #include "supervisor/up_run.hpp"
 
 #include <algorithm>
-#include <set>
 
 namespace aic::supervisor {
 
@@ -19,18 +18,37 @@ asio::awaitable<Result<void>> UpRun::place_gpus() {
   if (!settings) {
     co_return std::move(settings).error();
   }
-  const compose::ProjectSpec& spec = project_.spec;
-  Result<GpuSnapshot> snapshot = co_await gpus_->observe(spec.name);
+  Result<GpuSnapshot> snapshot = co_await gpus_->observe(project_.spec.name);
   if (!snapshot) {
     co_return std::move(snapshot).error().with_context("reading which GPUs are held");
   }
   planned_gpus_ = true;
-  gpu::Ledger ledger = std::move(snapshot->ledger);
-  std::set<std::string> present;
-  for (const auto& d : snapshot->inventory.devices) {
-    present.insert(d.uuid);
+  gpu_ledger_ = std::move(snapshot->ledger);
+  gpu_devices_ = std::move(snapshot->inventory.devices);
+  gpu_inventory_detail_ = snapshot->inventory.detail;
+  gpu_headroom_ = settings->headroom;
+  // What this run removes or replaces frees its cards for the rest of the plan, whatever the
+  // service: a GPU moved from one service to another in one edit, a renamed service's orphan.
+  for (const auto& [service, run] : runs_) {
+    for (const auto& step : run.plan.steps) {
+      if (step.action == plan::StepAction::Remove || step.action == plan::StepAction::Recreate) {
+        release(gpu_ledger_, step.existing_name);
+      }
+    }
   }
+  if (options_.remove_orphans) {
+    for (const auto& o : plan_.orphans) {
+      release(gpu_ledger_, o.name);
+    }
+  }
+  co_return place_missing_gpus();
+}
 
+Result<void> UpRun::place_missing_gpus() {
+  if (!planned_gpus_) {
+    return {};
+  }
+  const compose::ProjectSpec& spec = project_.spec;
   std::vector<gpu::Request> requests;
   for (const auto& [service, g] : gpu_requests_) {
     auto run = runs_.find(service);
@@ -38,33 +56,28 @@ asio::awaitable<Result<void>> UpRun::place_gpus() {
       continue;
     }
     for (const auto& step : run->second.plan.steps) {
+      const std::pair<std::string, int> key{service, step.number};
+      if (step.action == plan::StepAction::Remove || placed_.count(key) != 0) {
+        continue;
+      }
       const LabelledHold* old = nullptr;
       if (auto it = gpu_labels_.find(step.existing_id); it != gpu_labels_.end()) {
         old = &it->second;
       }
-      const std::pair<std::string, int> key{service, step.number};
-      if (step.action == plan::StepAction::Remove) {
-        release(ledger, step.existing_name); // scaled down: its devices are free for the others
-        continue;
-      }
       if (step.action == plan::StepAction::Keep) {
+        // A kept container keeps what it holds: aicd's labels, or (made by another tool) the
+        // engine's own choice, which the ledger counts from its DeviceRequests.
         if (old) {
           placed_[key] = gpu::Placement{service, step.number, old->uuids, old->uuids.empty()};
         }
         continue;
       }
-      bool still_valid = old && !old->uuids.empty() && old->request == g.hash &&
-                         std::all_of(old->uuids.begin(), old->uuids.end(),
-                                     [&](const std::string& u) { return present.count(u) != 0; });
-      if (step.action == plan::StepAction::Recreate && still_valid) {
-        placed_[key] = gpu::Placement{service, step.number, old->uuids, false}; // sticky
-        continue;
+      // Created, or recreated: placed, preferring the cards it had while they are eligible.
+      if (!step.existing_name.empty()) {
+        release(gpu_ledger_, step.existing_name);
       }
       gpu::Request r = g.request;
       r.replica = step.number;
-      if (!step.existing_name.empty()) {
-        release(ledger, step.existing_name);
-      }
       if (old) {
         r.prefer = old->uuids;
       }
@@ -72,29 +85,30 @@ asio::awaitable<Result<void>> UpRun::place_gpus() {
     }
   }
   if (requests.empty()) {
-    co_return Result<void>{};
+    return {};
   }
   Result<std::vector<gpu::Placement>> placed =
-      gpu::place(requests, snapshot->inventory.devices, ledger, settings->headroom);
+      gpu::place(requests, gpu_devices_, gpu_ledger_, gpu_headroom_);
   if (!placed) {
     Error e = placed.error();
-    if (snapshot->inventory.devices.empty()) {
-      co_return Error(e.code(), e.message(), {"GPU inventory: " + snapshot->inventory.detail});
+    if (gpu_devices_.empty()) {
+      return Error(e.code(), e.message(), {"GPU inventory: " + gpu_inventory_detail_});
     }
-    co_return e;
+    return e;
   }
-  std::vector<std::pair<std::string, gpu::Hold>> holds;
   for (std::size_t i = 0; i < placed->size(); ++i) {
     const gpu::Request& r = requests[i];
     const gpu::Placement& p = (*placed)[i];
     placed_[{r.service, r.replica}] = p;
     std::string name = plan::container_name(spec, *spec.service(r.service), r.replica);
     for (const auto& uuid : p.uuids) {
-      holds.push_back({uuid, gpu::Hold{name, false, r.mode, r.memory}});
+      gpu::Hold hold{name, false, r.mode, r.memory};
+      gpu_ledger_[uuid].push_back(hold);
+      gpu_holds_.push_back({uuid, hold});
     }
   }
-  gpus_->hold_planned(spec.name, std::move(holds));
-  co_return Result<void>{};
+  gpus_->hold_planned(spec.name, gpu_holds_);
+  return {};
 }
 
 } // namespace aic::supervisor

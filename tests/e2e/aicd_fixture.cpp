@@ -41,6 +41,31 @@ std::string read_all(const std::string& path) {
 
 } // namespace
 
+nlohmann::json get_json(const AicdProcess& aicd, const std::string& path) {
+  ShellResult r =
+      run_shell("curl -sf --max-time 5 --unix-socket " + shell_quote(aicd.socket_path()) + " " +
+                shell_quote("http://aicd" + path));
+  return nlohmann::json::parse(r.out, nullptr, false);
+}
+
+std::vector<nlohmann::json> project_events(const AicdProcess& aicd, const std::string& project,
+                                           const std::string& types) {
+  ShellResult r = run_shell(
+      "curl -s --max-time 1 --unix-socket " + shell_quote(aicd.socket_path()) + " " +
+      shell_quote("http://aicd/v1/projects/" + project + "/events?since_id=0&types=" + types));
+  std::vector<nlohmann::json> out;
+  std::stringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("data:", 0) == 0) {
+      nlohmann::json j = nlohmann::json::parse(line.substr(5), nullptr, false);
+      if (!j.is_discarded()) {
+        out.push_back(std::move(j));
+      }
+    }
+  }
+  return out;
+}
+
 std::string make_temp_dir(const std::string& prefix) {
   std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());

@@ -6,6 +6,7 @@
 #include "engine_fixture.hpp"
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -81,6 +82,13 @@ protected:
   std::unique_ptr<ProjectCleanup> cleanup_;
   std::unique_ptr<AicdProcess> aicd_;
 };
+
+/// GET `path` from aicd over its socket (JSON; discarded when the request failed).
+nlohmann::json get_json(const AicdProcess& aicd, const std::string& path);
+
+/// The project's buffered events of `types` (aicd keeps the latest 4096), as SSE data objects.
+std::vector<nlohmann::json> project_events(const AicdProcess& aicd, const std::string& project,
+                                           const std::string& types = "supervisor");
 
 /// A fresh temporary directory for a project's files; removed by remove_dir().
 std::string make_temp_dir(const std::string& prefix);

@@ -122,6 +122,17 @@ protected:
 };
 
 TEST_F(GpuSchedulingTest, FourCountOneServicesGetFourCardsAndAFifthIsRefused) {
+  // Five at once do not fit: nothing at all is created, not even the four that would.
+  compose("  a:\n" + kGpuService + "  b:\n" + kGpuService + "  c:\n" + kGpuService + "  d:\n" +
+          kGpuService + "  e:\n" + kGpuService);
+  AicResult five = aic({"up", "-d"});
+  EXPECT_NE(five.exit_code, 0);
+  EXPECT_THAT(five.err, HasSubstr("nothing was created"));
+  EXPECT_EQ(trim(run_shell(engine_->docker() +
+                           " ps -aq --filter label=com.docker.compose.project=" + project_)
+                     .out),
+            "");
+
   compose("  a:\n" + kGpuService + "  b:\n" + kGpuService + "  c:\n" + kGpuService + "  d:\n" +
           kGpuService);
   AicResult up = aic({"up", "-d", "--wait"});
@@ -141,6 +152,20 @@ TEST_F(GpuSchedulingTest, FourCountOneServicesGetFourCardsAndAFifthIsRefused) {
   AicResult table = aic({"gpus"});
   EXPECT_THAT(table.out, HasSubstr("source: fake"));
   EXPECT_THAT(table.out, HasSubstr(project_ + "-a-1 (exclusive)"));
+  // One "allocated" event per container, naming its card.
+  std::set<std::string> allocated;
+  for (const auto& e : project_events(*aicd_, project_, "gpu")) {
+    if (e.value("action", "") == "allocated") {
+      allocated.insert(e["attributes"].value("uuids", ""));
+    }
+  }
+  EXPECT_EQ(allocated, seen);
+  // The gauges: every card held once.
+  ShellResult metrics = run_shell("curl -sf --max-time 5 --unix-socket " +
+                                  shell_quote(aicd_->socket_path()) + " http://aicd/metrics");
+  EXPECT_THAT(metrics.out, HasSubstr("aic_gpu_info{source=\"fake\",policy=\"spread\"} 1"));
+  EXPECT_THAT(metrics.out,
+              HasSubstr("aic_gpu_holders{gpu=\"3\",uuid=\"" + uuid(3) + "\",name=\"Fake L4\"} 1"));
 
   // A fifth does not fit: the up fails naming it, and nothing of it is created.
   compose("  a:\n" + kGpuService + "  b:\n" + kGpuService + "  c:\n" + kGpuService + "  d:\n" +
@@ -151,14 +176,23 @@ TEST_F(GpuSchedulingTest, FourCountOneServicesGetFourCardsAndAFifthIsRefused) {
   EXPECT_THAT(fifth.err, HasSubstr("0 of 4 eligible"));
   EXPECT_THAT(fifth.err, HasSubstr("held by " + project_ + "-a-1"));
   EXPECT_EQ(containers_named(project_ + "-e-"), "");
-  EXPECT_TRUE(held[visible(project_ + "-a-1")] == std::vector<std::string>{project_ + "-a-1"})
-      << "the failed up changed nothing";
+  std::map<std::string, std::vector<std::string>> after = holders();
+  EXPECT_EQ(after, held) << "the failed up changed nothing";
+  // A one-off container of a GPU service is placed like a replica: no card is left.
+  AicResult one_off = aic({"run", "--rm", "--no-deps", "a", "true"});
+  EXPECT_NE(one_off.exit_code, 0);
+  EXPECT_THAT(one_off.err, HasSubstr("0 of 4 eligible"));
 
   AicResult down = aic({"down", "-v"});
   EXPECT_EQ(down.exit_code, 0) << down.err;
   for (const auto& [device, list] : holders()) {
     EXPECT_TRUE(list.empty()) << device << " still held after down";
   }
+  int released = 0;
+  for (const auto& e : project_events(*aicd_, project_, "gpu")) {
+    released += e.value("action", "") == "released" ? 1 : 0;
+  }
+  EXPECT_EQ(released, 4);
 }
 
 TEST_F(GpuSchedulingTest,
@@ -200,6 +234,16 @@ TEST_F(GpuSchedulingTest,
   EXPECT_THAT(held[uuid(1)], ::testing::ElementsAre(project_ + "-w-1"));
   EXPECT_TRUE(held[uuid(2)].empty());
   EXPECT_TRUE(held[uuid(3)].empty());
+  // A one-off container takes the next free card, not GPU 0.
+  AicResult run = aic({"run", "--rm", "w", "sh", "-c", "echo $NVIDIA_VISIBLE_DEVICES"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(trim(run.out), uuid(2));
+
+  // The GPU moves from w to a new service v in one edit: w's card is free for v.
+  compose("  v:\n" + kGpuService);
+  AicResult moved = aic({"up", "-d", "--remove-orphans"});
+  ASSERT_EQ(moved.exit_code, 0) << moved.err;
+  EXPECT_EQ(visible(project_ + "-v-1"), uuid(1));
   EXPECT_EQ(aic({"down", "-v"}).exit_code, 0);
 }
 

@@ -34,33 +34,6 @@ bool eventually(const std::function<bool()>& done, std::chrono::seconds limit = 
   return done();
 }
 
-/// GET `path` from aicd over its socket.
-nlohmann::json get_json(const AicdProcess& aicd, const std::string& path) {
-  ShellResult r =
-      run_shell("curl -sf --max-time 5 --unix-socket " + shell_quote(aicd.socket_path()) + " " +
-                shell_quote("http://aicd" + path));
-  return nlohmann::json::parse(r.out, nullptr, false);
-}
-
-/// The project's buffered events of `types` (aicd keeps the latest 4096), as SSE data objects.
-std::vector<nlohmann::json> project_events(const AicdProcess& aicd, const std::string& project,
-                                           const std::string& types = "supervisor") {
-  ShellResult r = run_shell(
-      "curl -s --max-time 1 --unix-socket " + shell_quote(aicd.socket_path()) + " " +
-      shell_quote("http://aicd/v1/projects/" + project + "/events?since_id=0&types=" + types));
-  std::vector<nlohmann::json> out;
-  std::stringstream lines(r.out);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("data:", 0) == 0) {
-      nlohmann::json j = nlohmann::json::parse(line.substr(5), nullptr, false);
-      if (!j.is_discarded()) {
-        out.push_back(std::move(j));
-      }
-    }
-  }
-  return out;
-}
-
 bool has_event(const std::vector<nlohmann::json>& events, const std::string& action,
                const std::string& service, const std::string& reason) {
   for (const auto& e : events) {

@@ -244,5 +244,17 @@ TEST(GpuPlacement, ARecreatedReplicaKeepsItsCardWhileItIsStillEligible) {
   EXPECT_THAT(where(place({again}, i4(), ledger)), ElementsAre("a-1:GPU-a1"));
 }
 
+TEST(GpuPlacement, AForeignCountHoldsTheLowestIndexesEvenWithACardMissing) {
+  // NVML could not open index 1: the engine still hands out indexes 0 and 1 for count 2.
+  std::vector<Device> three = {{"GPU-a0", 0, "L4", 24 * kGiB},
+                               {"GPU-a2", 2, "L4", 24 * kGiB},
+                               {"GPU-a3", 3, "L4", 24 * kGiB}};
+  Ledger ledger;
+  add_foreign(ledger, "jupyter", 2, {}, three);
+  EXPECT_EQ(ledger.count("GPU-a0"), 1U);
+  EXPECT_EQ(ledger.count("GPU-a2"), 0U);
+  EXPECT_THAT(where(place({count("a", 2)}, three, ledger)), ElementsAre("a-1:GPU-a2,GPU-a3"));
+}
+
 } // namespace
 } // namespace aic::gpu
