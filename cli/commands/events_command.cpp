@@ -102,8 +102,9 @@ int run_events(const Invocation& inv, const ParsedArgs& args) {
     print_error(err, client.error());
     return static_cast<int>(ExitCode::Usage);
   }
-  // Container events as docker compose shows them, plus aicd's restarts (docs/supervision.md).
-  std::string path = project_path(*name) + "/events?types=container,supervisor";
+  // Container events as docker compose shows them, plus aicd's restarts (docs/supervision.md)
+  // and GPU holds (docs/gpus.md).
+  std::string path = project_path(*name) + "/events?types=container,supervisor,gpu";
   if (!services.empty()) {
     path += "&services=" + services;
   }
