@@ -220,6 +220,15 @@ TEST_F(GpuSchedulingTest,
   std::map<std::string, std::vector<std::string>> held = holders();
   EXPECT_THAT(held[uuid(0)], ::testing::ElementsAre(project_ + "-foreign"));
 
+  // An edit recreates every replica; each keeps its card.
+  compose("  w:\n" + kGpuService + "    environment: [EDITED=1]\n");
+  up = aic({"up", "-d", "--scale", "w=3"});
+  ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  EXPECT_THAT(up.err + up.out, HasSubstr("Recreate"));
+  EXPECT_EQ(visible(project_ + "-w-1"), w1);
+  EXPECT_EQ(visible(project_ + "-w-2"), w2);
+  EXPECT_EQ(visible(project_ + "-w-3"), uuid(3));
+
   // A fourth replica finds no free card.
   AicResult four = aic({"up", "-d", "--scale", "w=4"});
   EXPECT_NE(four.exit_code, 0);
