@@ -130,8 +130,7 @@ public:
       return false;
     }
     for (const auto& c : r.capabilities) {
-      if (std::find(kNvidiaCapabilities.begin(), kNvidiaCapabilities.end(), c) ==
-          kNvidiaCapabilities.end()) {
+      if (!nvidia_capability(c)) {
         error = "service \"" + r.service + "\": no device driver provides capability \"" + c + "\"";
         return false;
       }
@@ -210,6 +209,11 @@ private:
 };
 
 } // namespace
+
+bool nvidia_capability(std::string_view capability) {
+  return std::find(kNvidiaCapabilities.begin(), kNvidiaCapabilities.end(), capability) !=
+         kNvidiaCapabilities.end();
+}
 
 std::string replica_name(const std::string& service, int replica) {
   return service + "-" + std::to_string(replica);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace aic::gpu {
@@ -66,6 +67,10 @@ struct Placement {
 
   bool operator==(const Placement&) const = default;
 };
+
+/// Whether moby's nvidia device driver provides `capability` (gpu, nvidia, compute, utility,
+/// graphics, video, display, compat32).
+bool nvidia_capability(std::string_view capability);
 
 /// "<project-less holder name>": `<service>-<replica>`, as messages and planned holds name it.
 std::string replica_name(const std::string& service, int replica);

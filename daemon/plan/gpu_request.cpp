@@ -6,17 +6,12 @@
 #include "plan/naming.hpp"
 
 #include <algorithm>
-#include <array>
 #include <string_view>
 
 namespace aic::plan {
 namespace {
 
 using compose::Node;
-
-// What moby's nvidia driver answers to (daemon/nvidia_linux.go).
-constexpr std::array<std::string_view, 8> kNvidiaCapabilities = {
-    "gpu", "nvidia", "compute", "utility", "graphics", "video", "display", "compat32"};
 
 /// x-aic.gpu at one level; unset fields inherit.
 struct GpuSettings {
@@ -115,8 +110,7 @@ bool schedules(const engine::DeviceRequest& request) {
   }
   for (const auto& group : request.capabilities) {
     for (const auto& cap : group) {
-      if (std::find(kNvidiaCapabilities.begin(), kNvidiaCapabilities.end(), cap) !=
-          kNvidiaCapabilities.end()) {
+      if (gpu::nvidia_capability(cap)) {
         return true;
       }
     }

@@ -329,16 +329,6 @@ gpu::Policy GpuScheduler::policy() const {
   return state_->options.policy;
 }
 
-asio::awaitable<gpu::Inventory> GpuScheduler::inventory() {
-  std::shared_ptr<State> s = state_;
-  if (!s->probed) {
-    if (Result<void> ok = co_await s->probe(); !ok) {
-      s->log("warning", "gpus: " + ok.error().describe());
-    }
-  }
-  co_return s->inventory;
-}
-
 asio::awaitable<Result<GpuSnapshot>> GpuScheduler::observe(std::string project) {
   std::shared_ptr<State> s = state_;
   co_return co_await s->observe(std::move(project));

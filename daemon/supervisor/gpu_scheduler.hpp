@@ -57,9 +57,6 @@ public:
   void stop();
 
   gpu::Policy policy() const;
-  /// The newest inventory; probes first when none was read yet.
-  boost::asio::awaitable<gpu::Inventory> inventory();
-
   /// The inventory and every hold now: aicd's containers (any state) by label, running
   /// containers of others by their requests, and the planned holds of `up`s in flight other
   /// than `project`'s.
