@@ -10,6 +10,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   docker.io busybox-static iproute2 curl util-linux
   chromium  # headless, for the dashboard's end-to-end test
+  # The AI stack's inference service (examples/ai-stack/inference): LibTorch, CPU-only in
+  # Debian, and OpenBLAS, without which it would run on the 25-50x slower reference BLAS.
+  libtorch-dev libopenblas0-pthread wrk
 )
 
 missing=()
