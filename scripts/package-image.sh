@@ -4,8 +4,8 @@
 #
 #  1. base image: when aic-base/debian:bookworm is missing, makes a Debian bookworm root
 #     filesystem with debootstrap (minbase) from the mirror apt uses here and `docker import`s it
-#     (needs root, and the mirror reachable: from here for debootstrap, from containers for the
-#     build's apt-get);
+#     (scripts/base-image.sh; needs root, and the mirror reachable: from here for debootstrap,
+#     from containers for the build's apt-get);
 #  2. image: docker build --build-arg BASE_IMAGE=aic-base/debian:bookworm -t aic/aicd:dev .
 #     (the classic builder, so no registry is asked for anything; cached layers make reruns fast);
 #  3. smoke test: runs the image with the host's docker socket and a temporary /run/aic, waits
@@ -22,11 +22,11 @@ cd "$(dirname "$0")/.."
 
 readonly base_image="${BASE_IMAGE:-aic-base/debian:bookworm}"
 readonly image="${AIC_IMAGE:-aic/aicd:dev}"
-readonly suite=bookworm
-# Bump when the base image's contents below change, so existing hosts re-create it.
-readonly base_version="debootstrap-minbase-bookworm-v1"
 readonly wait_seconds=60
 export DOCKER_BUILDKIT=0
+base_log_name=package-image
+# shellcheck source=scripts/base-image.sh
+source scripts/base-image.sh
 
 timings=()
 # timed NAME COMMAND...: runs COMMAND and records how long it took.
@@ -42,55 +42,8 @@ print_timings() {
   printf '  %s\n' "${timings[@]}"
 }
 
-# The first URI apt here uses for SUITE (one-line .list files and deb822 .sources files).
-apt_uri_for() {
-  local wanted="$1" f
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [[ -f "$f" ]] || continue
-    awk -v s="$wanted" '
-      $1 == "deb" {
-        i = 2
-        if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
-        if ($(i + 1) == s) { print $i; exit }
-      }' "$f"
-  done
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [[ -f "$f" ]] || continue
-    awk -v s="$wanted" '
-      function flush() {
-        if (!done && deb && enabled && uris != "") {
-          n = split(suites, list, " ")
-          for (k = 1; k <= n; k++) if (list[k] == s) {
-            split(uris, u, " "); print u[1]; done = 1; exit
-          }
-        }
-        deb = 0; enabled = 1; uris = ""; suites = ""
-      }
-      BEGIN { enabled = 1 }
-      /^[ \t]*$/ { flush(); next }
-      /^#/ { next }
-      tolower($1) == "types:" { for (k = 2; k <= NF; k++) if ($k == "deb") deb = 1 }
-      tolower($1) == "uris:" { $1 = ""; uris = $0 }
-      tolower($1) == "suites:" { $1 = ""; suites = $0 }
-      tolower($1) == "enabled:" { enabled = (tolower($2) != "no") }
-      END { flush() }' "$f"
-  done
-}
-
-base_current() {
-  docker image inspect --format '{{index .Config.Labels "io.aic.base.image"}}' "$base_image" \
-    2>/dev/null || true
-}
-
-rootfs=""
 cleanup() {
-  if [[ -n "$rootfs" && -d "$rootfs" ]]; then
-    local m
-    for m in proc sys dev/pts dev; do
-      if mountpoint -q "$rootfs/$m" 2>/dev/null; then umount -l "$rootfs/$m" || true; fi
-    done
-    rm -rf --one-file-system "$rootfs"
-  fi
+  base_image_cleanup
   if [[ -n "${container:-}" ]]; then
     docker rm -f -v "$container" >/dev/null 2>&1 || true
   fi
@@ -99,58 +52,6 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
-
-make_base_image() {
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "package-image: debootstrap needs root (or make $base_image yourself)" >&2
-    return 1
-  fi
-  if ! command -v debootstrap >/dev/null; then
-    echo "package-image: installing debootstrap"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap \
-      >/dev/null || {
-      apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap
-    }
-  fi
-  local mirror security
-  mirror="${DEBIAN_MIRROR:-$(apt_uri_for "$suite" | head -n 1)}"
-  mirror="${mirror:-http://deb.debian.org/debian}"
-  security="$(apt_uri_for "$suite-security" | head -n 1)"
-  security="${security:-http://deb.debian.org/debian-security}"
-  echo "package-image: debootstrap $suite from $mirror (security: $security)"
-
-  rootfs=$(mktemp -d "${TMPDIR:-/var/tmp}/aic-base-rootfs.XXXXXX")
-  local log="$rootfs.log"
-  if ! debootstrap --variant=minbase --components=main "$suite" "$rootfs" "$mirror" \
-    >"$log" 2>&1; then
-    echo "package-image: debootstrap failed; the end of $log:" >&2
-    tail -n 30 "$log" >&2
-    return 1
-  fi
-  rm -f "$log"
-  cat >"$rootfs/etc/apt/sources.list" <<EOF
-deb $mirror $suite main
-deb $mirror $suite-updates main
-deb $security $suite-security main
-EOF
-  # What a container image has no use for: package caches and lists, logs of the bootstrap,
-  # device nodes (the engine provides /dev), the host's resolver and name.
-  rm -rf --one-file-system "${rootfs:?}"/var/cache/apt/archives/*.deb \
-    "${rootfs:?}"/var/cache/apt/*.bin "${rootfs:?}"/var/lib/apt/lists/* "${rootfs:?}"/var/log/* \
-    "${rootfs:?}"/dev/* "${rootfs:?}"/tmp/* "${rootfs:?}"/etc/resolv.conf "${rootfs:?}"/etc/hostname
-  tar --numeric-owner --xattrs -C "$rootfs" -c . |
-    docker import \
-      --message "aic base: debootstrap --variant=minbase $suite from $mirror" \
-      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-      --change 'CMD ["bash"]' \
-      --change "LABEL io.aic.base.image=$base_version" \
-      - "$base_image" >/dev/null
-  rm -rf --one-file-system "$rootfs"
-  rootfs=""
-  echo "package-image: created $base_image ($(docker image inspect --format '{{.Size}}' \
-    "$base_image" | awk '{printf "%.0f MB", $1 / 1e6}'))"
-}
 
 build_image() {
   local args=(--build-arg "BASE_IMAGE=$base_image" -t "$image")
@@ -214,13 +115,7 @@ smoke_test() {
   run_dir=""
 }
 
-if [[ "$(base_current)" == "$base_version" ]]; then
-  echo "package-image: $base_image is up to date"
-elif [[ "$base_image" != aic-base/* ]] && docker image inspect "$base_image" >/dev/null 2>&1; then
-  echo "package-image: using $base_image as it is"
-else
-  timed "base image (debootstrap + import)" make_base_image
-fi
+ensure_base_image timed "base image (debootstrap + import)" make_base_image
 timed "image build ($image)" build_image
 if [[ "${AIC_PACKAGE_SMOKE:-1}" != 0 ]]; then
   timed "smoke test" smoke_test
