@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The main job, on a fresh Debian 12 machine: install what is missing, build aic and aicd, make
-# sure a Docker engine and an aicd answer, print the bundled AI stack (examples/ai-stack with
-# its GPU override) as `docker compose config` would, then bring up the quickstart stack
-# (examples/quickstart, no registry needed) with `aic up -d --wait` and show its page and
-# containers. Idempotent: a second run reuses the running engine, aicd and containers.
+# sure a Docker engine and an aicd answer, build the bundled AI stack's images locally (no
+# registry: a debootstrapped Debian base, postgres/redis/nginx/prometheus from Debian's
+# packages, the LibTorch inference service), bring the stack up with
+# `aic up -d --wait` (examples/ai-stack with its offline override), send a prediction through
+# nginx, and print where everything is. Idempotent: a second run reuses the running engine,
+# aicd, images and containers.
 #
 #   AIC_DEMO_DIR=/tmp/aic-demo   where aicd's socket, state, log and pid file live
-#   QUICKSTART_PORT=8080         the quickstart page's port on 127.0.0.1
+#   NGINX_PORT=8080              the stack's front door on 127.0.0.1 (also INFERENCE_PORT=8000,
+#                                PROMETHEUS_PORT=9090)
 #   AIC_BIN_DIR=DIR              use aic and aicd from DIR (e.g. /usr/local/bin, see
 #                                packaging/README.md) instead of building them in build/
 set -euo pipefail
@@ -17,10 +20,13 @@ readonly socket="$demo_dir/aicd.sock"
 readonly state_dir="$demo_dir/state"
 readonly log="$demo_dir/aicd.log"
 readonly pidfile="$demo_dir/aicd.pid"
-readonly port="${QUICKSTART_PORT:-8080}"
-readonly quickstart=examples/quickstart/compose.yaml
+readonly port="${NGINX_PORT:-8080}"
+readonly stack_dir=examples/ai-stack
+readonly stack_files=(-f docker-compose.yml -f docker-compose.offline.yml)
 readonly wait_seconds=30
-export QUICKSTART_PORT="$port"
+export NGINX_PORT="$port"
+# The stack's aicd-metrics sidecar reads aicd's socket from this directory.
+export AICD_SOCKET_DIR="$demo_dir"
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -95,6 +101,8 @@ else
   cmake --build build --target aic aicd
 fi
 readonly aic="$bin_dir/aic" aicd="$bin_dir/aicd"
+aic_abs=$(realpath "$aic")
+readonly aic_abs
 for b in "$aic" "$aicd"; do
   [[ -x "$b" ]] || { echo "demo: $b not found" >&2; exit 1; }
 done
@@ -114,32 +122,31 @@ else
 fi
 export AIC_HOST="unix://$socket"
 
-step "The AI stack with its GPU override, resolved (aic config on examples/ai-stack)"
-"$aic" -f examples/ai-stack/compose.yaml -f examples/ai-stack/compose.gpu.yaml config
+step "The stack's images, built here without a registry (scripts/ai-stack-images.sh)"
+# The first run debootstraps a Debian base and compiles the inference service: several minutes.
+bash scripts/ai-stack-images.sh
 
-step "The quickstart's base image (aic-quickstart/busybox:1, from the host's busybox)"
-bash examples/quickstart/base-image.sh
-
-step "aic -f $quickstart up -d --wait"
-if ! "$aic" -f "$quickstart" up -d --wait --progress plain; then
+step "aic up -d --wait (in $stack_dir: docker-compose.yml + docker-compose.offline.yml)"
+if ! (cd "$stack_dir" && "$aic_abs" "${stack_files[@]}" up -d --wait --wait-timeout 300 \
+  --progress plain); then
   echo "demo: aic up failed; the end of $log:" >&2
   tail -n 20 "$log" >&2 || true
   if [[ "$port" == 8080 ]]; then
-    echo "demo: if port 8080 is taken, run QUICKSTART_PORT=8081 bash scripts/demo.sh" >&2
+    echo "demo: if port 8080 is taken, run NGINX_PORT=8081 bash scripts/demo.sh" >&2
   fi
   exit 1
 fi
 
-step "The page: curl -fsS 127.0.0.1:$port"
-curl -fsS --max-time 5 "127.0.0.1:$port"
+step "A prediction through nginx: POST 127.0.0.1:$port/predict"
+row=$(seq 1 64 | awk '{ printf "%s%.2f", (NR > 1 ? "," : ""), ($1 % 9) / 4 - 1 }')
+curl -fsS --max-time 10 -X POST -H 'Content-Type: application/json' \
+  -d "{\"inputs\": [[$row]]}" "http://127.0.0.1:$port/predict"
+echo
+curl -fsS --max-time 5 "http://127.0.0.1:$port/info"
+echo
 
 step "The project's containers"
-if "$aic" ps --help >/dev/null 2>&1; then
-  "$aic" -f "$quickstart" ps
-else
-  docker ps --filter label=com.docker.compose.project=quickstart \
-    --format 'table {{.Names}}\t{{.Status}}\t{{.Ports}}'
-fi
+(cd "$stack_dir" && "$aic_abs" "${stack_files[@]}" ps)
 
 if pid=$(demo_aicd_pid); then
   stop_aicd="kill $pid   # pid in $pidfile"
@@ -148,17 +155,20 @@ else
 fi
 cat <<EOF
 
-==> Done: the quickstart runs under aicd. Next steps:
+==> Done: the AI stack runs under aicd.
 
-  # point aic at this aicd:
+  nginx (the front door):  http://127.0.0.1:$port/predict  /health  /info  /metrics
+  inference (direct):      http://127.0.0.1:${INFERENCE_PORT:-8000}
+  prometheus:              http://127.0.0.1:${PROMETHEUS_PORT:-9090}  (targets: inference, aicd)
+  aicd:                    unix://$socket   log: $log
+
   export AIC_HOST=unix://$socket
-  # the page again (the counter has moved on):
-  curl 127.0.0.1:$port
-  # stop the quickstart and remove its containers, network and volume:
-  $aic -f $quickstart down -v
-  # stop aicd (the containers it started keep running):
-  $stop_aicd
+  cd $stack_dir
+  $aic_abs ${stack_files[*]} ps                  # state and health
+  $aic_abs ${stack_files[*]} logs -f inference   # the service's log
+  $aic_abs gpus                                  # GPUs (none here: the service runs on the CPU)
+  $aic_abs ${stack_files[*]} down -v             # stop, and remove containers, network, volumes
+  $stop_aicd   # stop aicd (the containers keep running)
 
-  aicd's log: $log
-  More: examples/quickstart/README.md
+  More: examples/ai-stack/README.md; a smaller stack: examples/quickstart/README.md
 EOF
