@@ -235,12 +235,17 @@ asio::awaitable<Result<void>> UpRun::run() {
       emit_for(service, "Waiting");
     }
     for (const auto& service : selected_) {
-      Result<void> ready = co_await wait_ready(service, Readiness::RunningOrHealthy, deadline);
+      bool completed = false;
+      Result<void> ready =
+          co_await wait_ready(service, Readiness::RunningOrHealthy, deadline, &completed);
       if (!ready) {
         result = std::move(ready).error();
         break;
       }
-      emit_for(service, project_.spec.service(service)->healthcheck ? "Healthy" : "Running");
+      // As Compose: a one-shot that others wait on shows as Exited once it completed.
+      emit_for(service, completed                                     ? "Exited"
+                        : project_.spec.service(service)->healthcheck ? "Healthy"
+                                                                      : "Running");
     }
   }
   events->close();

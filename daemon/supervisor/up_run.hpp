@@ -66,10 +66,12 @@ private:
   boost::asio::awaitable<Result<void>> start_containers(std::string service);
   /// Waits until every container of `service` is in `readiness`; fails at once when one can no
   /// longer get there (unhealthy, exited). Reacts to the engine's events, re-inspecting at
-  /// least every second in case one was missed.
+  /// least every second in case one was missed. `completed`, when given, tells whether the
+  /// service was ready by having exited 0 (a one-shot others wait on to complete).
   boost::asio::awaitable<Result<void>>
   wait_ready(std::string service, Readiness readiness,
-             std::optional<std::chrono::steady_clock::time_point> deadline);
+             std::optional<std::chrono::steady_clock::time_point> deadline,
+             bool* completed = nullptr);
   boost::asio::awaitable<Result<void>> remove_container(std::string id, std::string name);
 
   Result<engine::ContainerCreate> create_request(const std::string& service, int number,

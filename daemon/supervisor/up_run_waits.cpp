@@ -72,7 +72,8 @@ asio::awaitable<Result<void>> UpRun::start_containers(std::string service) {
 }
 
 asio::awaitable<Result<void>> UpRun::wait_ready(std::string service, Readiness readiness,
-                                                std::optional<Clock::time_point> deadline) {
+                                                std::optional<Clock::time_point> deadline,
+                                                bool* completed) {
   // A service others wait on to complete is ready for --wait once it exited 0.
   bool completes = false;
   for (const auto& s : project_.spec.services) {
@@ -83,6 +84,7 @@ asio::awaitable<Result<void>> UpRun::wait_ready(std::string service, Readiness r
   }
   for (;;) {
     bool all_ready = true;
+    bool all_completed = !runs_[service].containers.empty();
     for (const auto& id : runs_[service].containers) {
       std::string cid = id;
       Result<engine::ContainerInspect> c = co_await docker_.inspect_container(cid);
@@ -119,6 +121,7 @@ asio::awaitable<Result<void>> UpRun::wait_ready(std::string service, Readiness r
         all_ready &= exited;
         break;
       case Readiness::RunningOrHealthy:
+        all_completed &= completes && exited;
         if (completes && exited) {
           if (st.exit_code != 0) {
             co_return Error(ErrorCode::Conflict,
@@ -142,6 +145,9 @@ asio::awaitable<Result<void>> UpRun::wait_ready(std::string service, Readiness r
       }
     }
     if (all_ready) {
+      if (completed != nullptr) {
+        *completed = readiness == Readiness::RunningOrHealthy && all_completed;
+      }
       co_return Result<void>{};
     }
     auto wait_for = std::chrono::milliseconds(1000);
