@@ -69,6 +69,17 @@ size_of() {
   docker image inspect --format '{{.Size}}' "$1" | awk '{printf "%.0f MB", $1 / 1e6}'
 }
 
+# The files that make image NAME: what its build context sends (for inference, what its
+# .dockerignore admits: the Dockerfile, CMakeLists.txt and src/).
+recipe_files() {
+  local dir="${dir_of[$1]}"
+  if [[ "$1" == inference ]]; then
+    find "$dir/Dockerfile" "$dir/.dockerignore" "$dir/CMakeLists.txt" "$dir/src" -type f
+  else
+    find "$dir" -type f
+  fi
+}
+
 # The recipe of offline image NAME: this script's version, the base image's id, and the name,
 # mode and contents of every file in its directory.
 content_version() {
@@ -79,7 +90,7 @@ content_version() {
     while IFS= read -r f; do
       printf '%s %s\n' "${f#"$dir"/}" "$(stat -c %a "$f")"
       cat "$f"
-    done < <(find "$dir" -type f -not -path "$dir/tests/*" | LC_ALL=C sort)
+    done < <(recipe_files "$1" | LC_ALL=C sort)
   } | sha256sum | cut -c1-16
 }
 

@@ -1,10 +1,27 @@
 #include "batch_queue.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <exception>
 #include <utility>
 
 namespace inference {
+
+namespace {
+
+// Completions and observers run on the batcher thread: one that throws must not end it.
+template <class F, class... Args>
+void call_guarded(const F& f, Args&&... args) {
+  try {
+    f(std::forward<Args>(args)...);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "inference: a batch completion threw: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "inference: a batch completion threw\n");
+  }
+}
+
+} // namespace
 
 const char* to_string(JobStatus status) {
   switch (status) {
@@ -74,8 +91,11 @@ void BatchQueue::stop() {
     stopping_ = true;
   }
   wake_.notify_one();
-  if (worker_.joinable())
+  // One joiner; a second caller waits for it. (Never called from the batcher thread.)
+  std::lock_guard join_lock(join_mutex_);
+  if (worker_.joinable()) {
     worker_.join();
+  }
 }
 
 void BatchQueue::run() {
@@ -116,7 +136,7 @@ void BatchQueue::execute(std::vector<Job>& batch) {
       result.error = "waited " + std::to_string(static_cast<long>(waited * 1000)) +
                      " ms in the queue (limit " + std::to_string(options_.request_timeout.count()) +
                      " ms)";
-      job.done(std::move(result));
+      call_guarded(job.done, std::move(result));
       continue;
     }
     report.queue_waits.push_back(waited);
@@ -146,8 +166,9 @@ void BatchQueue::execute(std::vector<Job>& batch) {
   }
   report.forward_seconds = std::chrono::duration<double>(Clock::now() - started).count();
   report.failed = !output.error.empty();
-  if (on_batch_)
-    on_batch_(report);
+  if (on_batch_) {
+    call_guarded(on_batch_, report);
+  }
 
   std::size_t offset = 0;
   for (std::size_t i = 0; i < live.size(); ++i) {
@@ -166,7 +187,7 @@ void BatchQueue::execute(std::vector<Job>& batch) {
                             first + static_cast<std::ptrdiff_t>(job.n_rows * output.output_width));
     }
     offset += job.n_rows;
-    job.done(std::move(result));
+    call_guarded(job.done, std::move(result));
   }
 }
 

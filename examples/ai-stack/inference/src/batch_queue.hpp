@@ -84,7 +84,8 @@ public:
   const BatchOptions& options() const { return options_; }
   std::size_t width() const { return width_; }
 
-  /// Refuses new requests, runs what is queued, then joins the batcher. Idempotent.
+  /// Refuses new requests, runs what is queued, then joins the batcher. Idempotent and safe
+  /// from several threads; not from a completion (the batcher thread).
   void stop();
 
 private:
@@ -109,6 +110,7 @@ private:
   std::deque<Job> queue_;
   std::size_t queued_rows_ = 0;
   bool stopping_ = false;
+  std::mutex join_mutex_;
   std::thread worker_;
 };
 

@@ -23,7 +23,8 @@ bool read_number(const EnvLookup& env, const char* name, T min, T max, T* out, s
   T value{};
   const auto* end = text->data() + text->size();
   const auto [ptr, ec] = std::from_chars(text->data(), end, value);
-  if (ec != std::errc() || ptr != end || value < min || value > max) {
+  // !(min <= value <= max) also refuses NaN, which from_chars reads from "nan".
+  if (ec != std::errc() || ptr != end || !(value >= min && value <= max)) {
     *error = std::string(name) + "=" + *text + ": expected a number from " + text_of(min) + " to " +
              text_of(max);
     return false;

@@ -5,6 +5,8 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdio>
+#include <exception>
 #include <thread>
 #include <vector>
 
@@ -16,6 +18,19 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
+
+// Logs what ended a task with an exception (the task's owner; nothing is rethrown into run()).
+void log_failure(const char* what, const std::exception_ptr& failure) {
+  if (!failure)
+    return;
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "inference: %s failed: %s\n", what, e.what());
+  } catch (...) {
+    std::fprintf(stderr, "inference: %s failed\n", what);
+  }
+}
 
 // Hands the request to the service and resumes the coroutine, on its own executor, with the
 // response, whichever thread the service answers on.
@@ -57,7 +72,10 @@ struct HttpServer::Impl {
       }
       ++connections;
       asio::co_spawn(asio::make_strand(io), serve(std::move(socket)),
-                     [this](const std::exception_ptr&) { --connections; });
+                     [this](const std::exception_ptr& failure) {
+                       --connections;
+                       log_failure("a connection", failure);
+                     });
     }
   }
 
@@ -68,17 +86,36 @@ struct HttpServer::Impl {
       http::request_parser<http::string_body> parser;
       parser.body_limit(options.body_limit);
       parser.header_limit(16 * 1024);
-      // The first byte of the next request may take the idle time; the rest, the I/O time.
-      stream.expires_after(buffer.size() == 0 ? options.idle_timeout : options.io_timeout);
-      auto [read_ec, bytes] =
-          co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-      (void)bytes;
+      // Waiting for the next request may take the idle time; reading it, the I/O time.
+      stream.expires_after(options.idle_timeout);
+      auto [header_ec, header_bytes] = co_await http::async_read_header(
+          stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      (void)header_bytes;
+      beast::error_code read_ec = header_ec;
+      if (!read_ec) {
+        stream.expires_after(options.io_timeout);
+        auto [body_ec, body_bytes] =
+            co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+        (void)body_bytes;
+        read_ec = body_ec;
+      }
       if (read_ec == http::error::body_limit) {
         co_await write(stream,
                        error_response(413, "too_large",
                                       "the body is larger than " +
                                           std::to_string(options.body_limit) + " bytes"),
-                       11, false);
+                       11, false, false);
+        break;
+      }
+      if (read_ec == http::error::header_limit) {
+        co_await write(stream, error_response(431, "headers_too_large", "headers over 16 KiB"), 11,
+                       false, false);
+        break;
+      }
+      if (read_ec && read_ec.category() == beast::error_code(http::error::bad_target).category() &&
+          read_ec != http::error::end_of_stream && read_ec != http::error::partial_message) {
+        co_await write(stream, error_response(400, "bad_request", read_ec.message()), 11, false,
+                       false);
         break;
       }
       if (read_ec)
@@ -92,25 +129,29 @@ struct HttpServer::Impl {
       stream.expires_never();
       HttpResponse response =
           co_await async_handle(service, std::move(request), asio::use_awaitable);
-      if (head)
-        response.body.clear();
-      if (!co_await write(stream, std::move(response), version, keep_alive) || !keep_alive)
+      if (!co_await write(stream, std::move(response), version, keep_alive, head) || !keep_alive) {
         break;
+      }
     }
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
+  // `head`: the headers of the response, with the body's length, and no body.
   asio::awaitable<bool> write(beast::tcp_stream& stream, HttpResponse response, unsigned version,
-                              bool keep_alive) {
+                              bool keep_alive, bool head) {
     http::response<http::string_body> out{static_cast<http::status>(response.status), version};
     out.set(http::field::server, "aic-inference");
     out.set(http::field::content_type, response.content_type);
     for (auto& [name, value] : response.headers)
       out.set(name, value);
     out.keep_alive(keep_alive);
-    out.body() = std::move(response.body);
-    out.prepare_payload();
+    if (head) {
+      out.content_length(response.body.size());
+    } else {
+      out.body() = std::move(response.body);
+      out.prepare_payload();
+    }
     stream.expires_after(options.io_timeout);
     auto [ec, bytes] = co_await http::async_write(stream, out, asio::as_tuple(asio::use_awaitable));
     (void)bytes;
@@ -143,7 +184,9 @@ std::string HttpServer::listen() {
     return "cannot listen on " + impl_->options.address + ":" +
            std::to_string(impl_->options.port) + ": " + e.what();
   }
-  asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
+  asio::co_spawn(impl_->io, impl_->accept_loop(), [](const std::exception_ptr& failure) {
+    log_failure("the accept loop", failure);
+  });
   return "";
 }
 

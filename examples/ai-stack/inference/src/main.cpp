@@ -162,7 +162,14 @@ int main(int argc, char** argv) {
 
   int exit_code = 0;
   std::thread loader([&] {
-    if (!load_and_warm_up(*config, service, metrics)) {
+    bool loaded = false;
+    try {
+      loaded = load_and_warm_up(*config, service, metrics);
+    } catch (const std::exception& e) {
+      service.set_failed(e.what());
+      log(std::string("error: loading the model: ") + e.what());
+    }
+    if (!loaded) {
       exit_code = 1;
       server.stop();
     }
@@ -181,6 +188,9 @@ int main(int argc, char** argv) {
     server.stop();
   });
   server.run();
+  // The network threads are done: stop the batcher before anything it answers to is destroyed
+  // (a drain that sticks, should the loader still be finishing).
+  service.drain();
   loader.join();
   // Whatever stopped the server, the signal thread is woken so that it can be joined.
   const unsigned char wake = 0;

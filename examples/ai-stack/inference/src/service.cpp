@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace inference {
@@ -14,7 +16,8 @@ using Clock = std::chrono::steady_clock;
 HttpResponse json_response(unsigned status, const json& body) {
   HttpResponse r;
   r.status = status;
-  r.body = body.dump();
+  // Invalid UTF-8 (from a request's path, say) is replaced, never thrown.
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 
@@ -42,7 +45,8 @@ ParsedInputs parse_inputs(const std::string& body, std::size_t width) {
         "the body must be an object with \"inputs\" (a list of rows) or \"input\" (one row)";
     return out;
   }
-  json rows;
+  // The rows are read where they are: a copy of a deeply nested body would recurse.
+  std::vector<const json*> rows;
   std::string key;
   if (auto it = doc.find("inputs"); it != doc.end()) {
     key = "inputs";
@@ -50,10 +54,11 @@ ParsedInputs parse_inputs(const std::string& body, std::size_t width) {
       out.error = "inputs must be a list of rows";
       return out;
     }
-    rows = *it;
+    for (const auto& row : *it)
+      rows.push_back(&row);
   } else if (auto one = doc.find("input"); one != doc.end()) {
     key = "input";
-    rows = json::array({*one});
+    rows.push_back(&*one);
   } else {
     out.error = "missing \"inputs\" (a list of rows) or \"input\" (one row)";
     return out;
@@ -64,7 +69,7 @@ ParsedInputs parse_inputs(const std::string& body, std::size_t width) {
   }
   out.values.reserve(rows.size() * width);
   for (std::size_t r = 0; r < rows.size(); ++r) {
-    const auto& row = rows[r];
+    const auto& row = *rows[r];
     const std::string where = key == "input" ? "input" : "inputs[" + std::to_string(r) + "]";
     if (!row.is_array()) {
       out.error = where + " must be a list of " + std::to_string(width) + " numbers";
@@ -77,8 +82,9 @@ ParsedInputs parse_inputs(const std::string& body, std::size_t width) {
     }
     for (std::size_t c = 0; c < row.size(); ++c) {
       const auto& v = row[c];
-      if (!v.is_number() || !std::isfinite(v.get<double>())) {
-        out.error = where + "[" + std::to_string(c) + "] is not a finite number";
+      if (!v.is_number() || !std::isfinite(v.get<double>()) ||
+          std::abs(v.get<double>()) > std::numeric_limits<float>::max()) {
+        out.error = where + "[" + std::to_string(c) + "] is not a finite 32-bit number";
         return out;
       }
       out.values.push_back(v.get<float>());
@@ -98,11 +104,16 @@ Service::Service(ServiceOptions options, Metrics& metrics)
     : options_(std::move(options)), metrics_(metrics) {}
 
 void Service::set_ready(ServingInfo info, std::shared_ptr<BatchQueue> queue) {
+  bool draining = false;
   {
     std::lock_guard lock(mutex_);
     info_ = std::move(info);
-    queue_ = std::move(queue);
+    queue_ = queue;
+    draining = draining_;
   }
+  // Ready after a drain began (a stop during loading): the queue refuses from the start.
+  if (draining)
+    queue->stop();
   ready_.store(true, std::memory_order_release);
 }
 
@@ -115,6 +126,7 @@ void Service::drain() {
   std::shared_ptr<BatchQueue> queue;
   {
     std::lock_guard lock(mutex_);
+    draining_ = true;
     queue = queue_;
   }
   if (queue)
@@ -122,10 +134,27 @@ void Service::drain() {
 }
 
 void Service::handle(const HttpRequest& request, Reply reply) {
+  // Answered exactly once even when routing throws (bad_alloc, say): a 500, never an
+  // exception into the network threads.
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  Reply once = [answered, reply = std::move(reply)](HttpResponse response) {
+    if (!answered->exchange(true))
+      reply(std::move(response));
+  };
+  try {
+    route(request, once);
+  } catch (const std::exception& e) {
+    once(error_response(500, "internal", e.what()));
+  } catch (...) {
+    once(error_response(500, "internal", "unknown exception"));
+  }
+}
+
+void Service::route(const HttpRequest& request, const Reply& reply) {
   const auto started = Clock::now();
   ++metrics_.inflight;
   // Every answer is counted once, whichever thread sends it.
-  Reply counted = [this, started, reply = std::move(reply)](HttpResponse response) {
+  Reply counted = [this, started, reply](HttpResponse response) {
     metrics_.request_done(response.status,
                           std::chrono::duration<double>(Clock::now() - started).count());
     --metrics_.inflight;
@@ -243,6 +272,10 @@ void Service::predict(const HttpRequest& request, Reply reply) {
 
 HttpResponse Service::health() const {
   std::lock_guard lock(mutex_);
+  if (draining_) {
+    // Load balancers stop sending here while the queue is answered.
+    return json_response(503, json{{"status", "stopping"}});
+  }
   if (ready()) {
     return json_response(200, json{{"status", "ok"},
                                    {"device", info_.device},

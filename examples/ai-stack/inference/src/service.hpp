@@ -58,7 +58,8 @@ public:
   void set_ready(ServingInfo info, std::shared_ptr<BatchQueue> queue);
   /// Loading failed: /health answers 503 with `error` from now on.
   void set_failed(std::string error);
-  /// Refuses new predictions (503) and answers every queued one. For a graceful stop.
+  /// Refuses new predictions (503), answers every queued one, and turns /health to 503. For
+  /// a graceful stop; it sticks (a later set_ready starts refusing).
   void drain();
   bool ready() const { return ready_.load(std::memory_order_acquire); }
 
@@ -66,6 +67,7 @@ public:
   void handle(const HttpRequest& request, Reply reply);
 
 private:
+  void route(const HttpRequest& request, const Reply& reply);
   void predict(const HttpRequest& request, Reply reply);
   HttpResponse health() const;
   HttpResponse info() const;
@@ -78,6 +80,7 @@ private:
   ServingInfo info_;
   std::shared_ptr<BatchQueue> queue_;
   std::string failure_;
+  bool draining_ = false;
 };
 
 /// A JSON error body: {"error": {"code": ..., "message": ...}}.

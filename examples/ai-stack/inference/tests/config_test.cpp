@@ -55,6 +55,7 @@ TEST(Config, NamesTheVariableItCannotRead) {
        {std::tuple{"MAX_BATCH", "0", "MAX_BATCH=0: expected a number from 1 to 4096"},
         std::tuple{"PORT", "http", "PORT=http: expected a number from 0 to 65535"},
         std::tuple{"MAX_WAIT_MS", "2ms", "MAX_WAIT_MS=2ms: expected a number from 0 to 1000"},
+        std::tuple{"MAX_WAIT_MS", "nan", "MAX_WAIT_MS=nan: expected a number from 0 to 1000"},
         std::tuple{"AIC_DEVICE", "tpu", "AIC_DEVICE=tpu: expected auto, cpu or cuda"}}) {
     std::string error;
     EXPECT_FALSE(config_from_env(env_of({{name, value}}), &error));

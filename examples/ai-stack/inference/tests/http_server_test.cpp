@@ -93,6 +93,33 @@ TEST_F(HttpServerTest, RefusesABodyOverTheLimitWith413) {
   ::close(fd);
 }
 
+TEST_F(HttpServerTest, HeadAnswersTheGetHeadersWithoutTheBody) {
+  const int fd = connect_client();
+  send_all(fd, "GET /info HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto get = read_response(fd);
+  const auto get_length = get.substr(get.find("Content-Length: ") + 16);
+  send_all(fd, "HEAD /info HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string head;
+  char buf[4096];
+  while (head.find("\r\n\r\n") == std::string::npos) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    ASSERT_GT(n, 0);
+    head.append(buf, static_cast<std::size_t>(n));
+  }
+  EXPECT_EQ(head.rfind("HTTP/1.1 200", 0), 0U) << head;
+  EXPECT_EQ(std::stoul(head.substr(head.find("Content-Length: ") + 16)), std::stoul(get_length));
+  EXPECT_EQ(head.substr(head.find("\r\n\r\n") + 4), ""); // no body follows the headers
+  ::close(fd);
+}
+
+TEST_F(HttpServerTest, AMalformedRequestIsA400) {
+  const int fd = connect_client();
+  send_all(fd, "GET /health HTTP/1.1\r\nHost x\r\n\r\n"); // a header without its colon
+  auto r = read_response(fd);
+  EXPECT_EQ(r.rfind("HTTP/1.1 400", 0), 0U) << r;
+  ::close(fd);
+}
+
 TEST_F(HttpServerTest, TheHealthProbeReadsTheStatus) {
   EXPECT_EQ(http_get_status("127.0.0.1", server->port(), "/health", 2s), 503U);
   EXPECT_EQ(http_get_status("127.0.0.1", server->port(), "/info", 2s), 200U);

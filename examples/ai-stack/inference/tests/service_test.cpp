@@ -122,7 +122,7 @@ TEST_F(ServiceTest, PredictNamesWhatIsWrongWithABadBody) {
        {Case{"{not json", "not JSON"}, Case{"[1, 2, 3]", "must be an object"},
         Case{R"({"rows": []})", "missing \"inputs\""}, Case{R"({"inputs": []})", "inputs is empty"},
         Case{R"({"inputs": [[1, 2, 3], [1, 2]]})", "inputs[1] has 2 values; the model takes 3"},
-        Case{R"({"inputs": [[1, "2", 3]]})", "inputs[0][1] is not a finite number"},
+        Case{R"({"inputs": [[1, "2", 3]]})", "inputs[0][1] is not a finite 32-bit number"},
         Case{R"({"input": 5})", "input must be a list of 3 numbers"}}) {
     auto r = call("POST", "/predict", c.body);
     EXPECT_EQ(r.status, 400U) << c.body;
@@ -188,6 +188,48 @@ TEST_F(ServiceTest, AFailedBatchIsA500NamingTheError) {
   auto r = call("POST", "/predict", R"({"input": [1, 2, 3]})");
   EXPECT_EQ(r.status, 500U);
   EXPECT_NE(r.body.find("expected a 2-D tensor"), std::string::npos);
+}
+
+TEST_F(ServiceTest, APathThatIsNotUtf8IsA404NotACrash) {
+  auto r = call("GET", "/\xff\xfe");
+  EXPECT_EQ(r.status, 404U);
+  EXPECT_FALSE(json::parse(r.body).is_discarded());
+}
+
+TEST_F(ServiceTest, ADeeplyNestedBodyIsRefusedWithoutRecursion) {
+  make_ready();
+  // ~1 MB of brackets: parsed iteratively; the rows must not be copied recursively.
+  const std::size_t depth = 400000;
+  const std::string body = "{\"inputs\":" + std::string(depth, '[') + std::string(depth, ']') + "}";
+  auto r = call("POST", "/predict", body);
+  EXPECT_EQ(r.status, 400U);
+  EXPECT_NE(r.body.find("inputs[0] has 1 values"), std::string::npos) << r.body.substr(0, 200);
+}
+
+TEST_F(ServiceTest, NumbersBeyondFloatAreRefused) {
+  make_ready();
+  auto r = call("POST", "/predict", R"({"input": [1, 1e300, 1]})");
+  EXPECT_EQ(r.status, 400U);
+  EXPECT_NE(r.body.find("input[1] is not a finite 32-bit number"), std::string::npos) << r.body;
+}
+
+TEST_F(ServiceTest, DrainingTurnsHealthAndPredictionsAway) {
+  make_ready();
+  service.drain();
+  auto health = call("GET", "/health");
+  EXPECT_EQ(health.status, 503U);
+  EXPECT_EQ(json::parse(health.body)["status"], "stopping");
+  auto r = call("POST", "/predict", R"({"input": [1, 2, 3]})");
+  EXPECT_EQ(r.status, 503U);
+  EXPECT_EQ(json::parse(r.body)["error"]["code"], "shutting_down");
+}
+
+TEST_F(ServiceTest, ADrainBeforeTheModelIsReadySticks) {
+  service.drain();
+  make_ready(); // the loader finishing after a stop began
+  auto r = call("POST", "/predict", R"({"input": [1, 2, 3]})");
+  EXPECT_EQ(r.status, 503U);
+  EXPECT_EQ(json::parse(r.body)["error"]["code"], "shutting_down");
 }
 
 TEST_F(ServiceTest, UnknownPathsAre404AndWrongMethods405WithAllow) {
