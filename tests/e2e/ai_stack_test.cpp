@@ -14,6 +14,7 @@
 #include <functional>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -73,16 +74,20 @@ protected:
     env_ = "export NGINX_PORT=" + std::to_string(nginx_port_) +
            " INFERENCE_PORT=" + std::to_string(inference_port_) +
            " PROMETHEUS_PORT=" + std::to_string(prometheus_port_) +
-           " GRAFANA_PORT=" + std::to_string(free_port()) +
-           " AICD_SOCKET_DIR=" + shell_quote(aicd_->dir()) + "; ";
+           " GRAFANA_PORT=" + std::to_string(free_port()) + "; ";
   }
 
-  // `aic -p PROJECT -f docker-compose.yml -f docker-compose.offline.yml ARGS…`, stderr included.
-  ShellResult stack(const std::vector<std::string>& args) {
+  // `aic -p PROJECT -f docker-compose.yml -f docker-compose.offline.yml [-f MORE] ARGS…`
+  // against this test's aicd, stderr included.
+  ShellResult stack(const std::vector<std::string>& args, const std::string& more = "") {
     std::vector<std::string> all = {
         "-p", project_, "-f", "docker-compose.yml", "-f", "docker-compose.offline.yml"};
+    if (!more.empty()) {
+      all.insert(all.end(), {"-f", more});
+    }
     all.insert(all.end(), args.begin(), args.end());
-    return run_shell(env_ + aic_command(*aicd_, dir_, all) + " 2>&1");
+    const std::string socket_dir = "export AICD_SOCKET_DIR=" + shell_quote(aicd_->dir()) + "; ";
+    return run_shell(env_ + socket_dir + aic_command(*aicd_, dir_, all) + " 2>&1");
   }
 
   static ShellResult curl(const std::string& args) {
@@ -197,6 +202,48 @@ TEST_F(AiStackTest, ServesPredictionsThroughNginxIsScrapedAndGoesAwayWithDownV) 
   EXPECT_TRUE(project_containers(project_).empty());
   EXPECT_TRUE(project_objects("network").empty());
   EXPECT_TRUE(project_objects("volume").empty());
+}
+
+// docker-compose.gpu.yml under an aicd with a fake two-card inventory: the two inference
+// replicas (which Docker would both put on GPU 0) are created on different cards. Created, not
+// started: the host engine has no NVIDIA driver (tests/e2e/gpu_test.cpp starts GPU containers
+// on a private engine with a stub hook).
+TEST_F(AiStackTest, TheGpuOverridePutsEachInferenceReplicaOnItsOwnCard) {
+  const std::string uuid_a = "GPU-00000000-0000-0000-0000-0000000000a0";
+  const std::string uuid_b = "GPU-00000000-0000-0000-0000-0000000000a1";
+  write_file(dir_ + "/gpus.json", R"({"source": "fake", "devices": [)"
+                                  R"({"index": 0, "uuid": ")" +
+                                      uuid_a +
+                                      R"(", "memory_total": "24GiB"},)"
+                                      R"({"index": 1, "uuid": ")" +
+                                      uuid_b + R"(", "memory_total": "24GiB"}]})");
+  aicd_ = std::make_unique<AicdProcess>(
+      std::vector<std::string>{"--gpu-inventory", dir_ + "/gpus.json"});
+  ASSERT_TRUE(aicd_->start());
+
+  auto up = stack({"up", "--no-start", "--progress", "plain"}, "docker-compose.gpu.yml");
+  ASSERT_EQ(up.exit_code, 0) << up.out;
+  std::set<std::string> cards;
+  for (int n = 1; n <= 2; ++n) {
+    const json requests = json::parse(
+        inspect(name("inference", n), "{{json .HostConfig.DeviceRequests}}"), nullptr, false);
+    ASSERT_TRUE(requests.is_array() && requests.size() == 1) << requests.dump();
+    EXPECT_EQ(requests[0]["Driver"], "nvidia");
+    EXPECT_EQ(requests[0]["Count"], 0);
+    ASSERT_EQ(requests[0]["DeviceIDs"].size(), 1U) << requests.dump();
+    cards.insert(requests[0]["DeviceIDs"][0].get<std::string>());
+    EXPECT_EQ(inspect(name("inference", n), "{{index .Config.Labels \"io.aic.gpu.uuids\"}}"),
+              requests[0]["DeviceIDs"][0].get<std::string>());
+  }
+  EXPECT_EQ(cards, (std::set<std::string>{uuid_a, uuid_b}));
+  // No host port on the replicas: both would want 8000 (the override resets `ports`).
+  for (int n = 1; n <= 2; ++n) {
+    EXPECT_EQ(inspect(name("inference", n), "{{json .HostConfig.PortBindings}}"), "null");
+  }
+
+  auto down = stack({"down", "-v", "--progress", "plain"}, "docker-compose.gpu.yml");
+  ASSERT_EQ(down.exit_code, 0) << down.out;
+  EXPECT_TRUE(project_containers(project_).empty());
 }
 
 } // namespace
