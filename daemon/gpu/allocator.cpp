@@ -144,8 +144,8 @@ public:
         out.on_cpu = true;
         return true;
       }
-      error = "service \"" + r.service + "\" requests a GPU but no GPU was found; set " +
-              "x-aic.gpu.optional: true to run it on the CPU";
+      error = who + " requests a GPU but no GPU was found; set x-aic.gpu.optional: true on " +
+              "service \"" + r.service + "\" to run it on the CPU";
       return false;
     }
     std::vector<const Device*> chosen;

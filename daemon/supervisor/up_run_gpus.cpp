@@ -92,7 +92,12 @@ Result<void> UpRun::place_missing_gpus() {
   if (!placed) {
     Error e = placed.error();
     if (gpu_devices_.empty()) {
-      return Error(e.code(), e.message(), {"GPU inventory: " + gpu_inventory_detail_});
+      // What each replica needed, then why there are no cards at all.
+      std::vector<std::string> details = e.details();
+      if (!gpu_inventory_detail_.empty()) {
+        details.push_back("GPU inventory: " + gpu_inventory_detail_);
+      }
+      return Error(e.code(), e.message(), std::move(details));
     }
     return e;
   }

@@ -217,6 +217,20 @@ TEST_F(AiStackTest, TheGpuOverridePutsEachInferenceReplicaOnItsOwnCard) {
                                       R"(", "memory_total": "24GiB"},)"
                                       R"({"index": 1, "uuid": ")" +
                                       uuid_b + R"(", "memory_total": "24GiB"}]})");
+  // First a machine without cards: refused before anything exists, each replica named.
+  write_file(dir_ + "/no-gpus.json", R"({"source": "fake", "devices": []})");
+  aicd_ = std::make_unique<AicdProcess>(
+      std::vector<std::string>{"--gpu-inventory", dir_ + "/no-gpus.json"});
+  ASSERT_TRUE(aicd_->start());
+  auto refused = stack({"up", "--no-start", "--progress", "plain"}, "docker-compose.gpu.yml");
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.out.find("do not fit (2 problems)"), std::string::npos) << refused.out;
+  EXPECT_NE(refused.out.find("inference-1 requests a GPU but no GPU was found"), std::string::npos)
+      << refused.out;
+  EXPECT_NE(refused.out.find("inference-2 requests a GPU but no GPU was found"), std::string::npos)
+      << refused.out;
+  EXPECT_TRUE(project_containers(project_).empty());
+
   aicd_ = std::make_unique<AicdProcess>(
       std::vector<std::string>{"--gpu-inventory", dir_ + "/gpus.json"});
   ASSERT_TRUE(aicd_->start());
