@@ -1,4 +1,5 @@
 #include "batch_queue.hpp"
+#include "sum_and_first.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -14,19 +15,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Output row = {sum of the row, first value}: each caller can check it got its own rows back.
-BatchOutput sum_and_first(const std::vector<float>& in, std::size_t rows, std::size_t width) {
-  BatchOutput out;
-  out.output_width = 2;
-  for (std::size_t r = 0; r < rows; ++r) {
-    float sum = 0;
-    for (std::size_t c = 0; c < width; ++c)
-      sum += in[r * width + c];
-    out.outputs.push_back(sum);
-    out.outputs.push_back(in[r * width]);
-  }
-  return out;
-}
+using testing::sum_and_first;
 
 // A gate the runner waits at, so tests can hold the batcher busy.
 struct Gate {
