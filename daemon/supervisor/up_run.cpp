@@ -19,11 +19,40 @@ using Clock = std::chrono::steady_clock;
 
 using namespace up_detail;
 
+namespace up_detail {
+
+std::set<std::string> create_time_targets(const compose::Node& service) {
+  std::set<std::string> out;
+  auto before_colon = [](const std::string& text) { return text.substr(0, text.find(':')); };
+  if (const compose::Node* links = service.find("links"); links && links->is_sequence()) {
+    for (const auto& l : links->items) {
+      out.insert(before_colon(l.text));
+    }
+  }
+  for (const char* key : {"network_mode", "ipc", "pid", "uts", "cgroup"}) {
+    const compose::Node* mode = service.find(key);
+    if (mode && mode->text.starts_with("service:")) {
+      out.insert(mode->text.substr(8));
+    }
+  }
+  if (const compose::Node* from = service.find("volumes_from"); from && from->is_sequence()) {
+    for (const auto& v : from->items) {
+      if (!v.text.starts_with("container:")) {
+        out.insert(before_colon(v.text));
+      }
+    }
+  }
+  return out;
+}
+
+} // namespace up_detail
+
 UpRun::UpRun(engine::DockerClient& docker, AsyncMutex& start_mutex, const LoadedInputs& project,
              proto::UpOptions options, ProgressSink progress, asio::any_io_executor executor)
     : docker_(docker), start_mutex_(start_mutex), project_(project), options_(std::move(options)),
       progress_(std::move(progress)), executor_(std::move(executor)), graph_(project.spec),
-      changed_(std::make_shared<Signal>(executor_)) {}
+      changed_(std::make_shared<Signal>(executor_)),
+      event_counts_(std::make_shared<std::map<std::string, std::uint64_t>>()) {}
 
 UpRun::~UpRun() {
   if (planned_gpus_ && gpus_ != nullptr) {
@@ -191,14 +220,20 @@ asio::awaitable<Result<void>> UpRun::run() {
   filter.labels = {label_filter(plan::label::kProject, project_.spec.name)};
   std::shared_ptr<engine::EventStream> events = docker_.events(filter);
   std::shared_ptr<Signal> changed = changed_;
+  std::shared_ptr<std::map<std::string, std::uint64_t>> counts = event_counts_;
   asio::co_spawn(
       executor_,
-      [events, changed]() -> asio::awaitable<void> {
+      [events, changed, counts]() -> asio::awaitable<void> {
         for (;;) {
           Result<engine::EngineEvent> event = co_await events->next();
           if (!event) {
             break;
           }
+          // Healthchecks run as execs: several events per probe that change nothing waited on.
+          if (event->action.starts_with("exec_")) {
+            continue;
+          }
+          ++(*counts)[event->actor_id];
           changed->notify_all();
         }
       },
@@ -367,6 +402,15 @@ asio::awaitable<Result<void>> UpRun::remove_container(std::string id, std::strin
   co_return Result<void>{};
 }
 
+bool UpRun::observed_running(const std::string& id) const {
+  for (const auto& o : observed_) {
+    if (o.id == id) {
+      return o.state == "running" || o.state == "paused" || o.state == "restarting";
+    }
+  }
+  return false;
+}
+
 void UpRun::emit_for(const std::string& service, const std::string& status,
                      const std::string& detail) {
   for (const auto& name : runs_[service].names) {
@@ -435,12 +479,14 @@ asio::awaitable<Result<void>> UpRun::converge() {
 }
 
 asio::awaitable<Result<void>> UpRun::service_task(std::string service) {
-  // Creation waits for the dependencies' containers to exist (network_mode: service:X and
-  // volumes_from need them); starting waits for their conditions.
+  // Creation waits only for the containers it names (links, network_mode: service:X,
+  // volumes_from, …), so the engine creates every other container at once; starting waits
+  // for the dependencies' conditions.
+  const std::set<std::string> named = create_time_targets(*service_node(project_.loaded, service));
   for (;;) {
     bool ready = true;
     for (const auto& dep : graph_.dependencies_of(service)) {
-      if (runs_.count(dep) != 0 && !runs_[dep].created) {
+      if (named.count(dep) != 0 && runs_.count(dep) != 0 && !runs_[dep].created) {
         ready = false;
       }
     }
@@ -486,6 +532,7 @@ asio::awaitable<Result<void>> UpRun::apply_step(std::string service, plan::Conta
     }
     run.containers.push_back(step.existing_id);
     run.names.push_back(name);
+    run.needs_start.push_back(!observed_running(step.existing_id));
     emit("container", name, "Running");
     co_return Result<void>{};
   }
@@ -528,6 +575,7 @@ asio::awaitable<Result<void>> UpRun::apply_step(std::string service, plan::Conta
     }
     run.containers.push_back(id);
     run.names.push_back(name);
+    run.needs_start.push_back(true);
     co_return Result<void>{};
   }
   }

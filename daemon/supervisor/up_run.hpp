@@ -41,6 +41,7 @@ private:
     plan::ServicePlan plan;
     std::vector<std::string> containers; ///< ids, after convergence
     std::vector<std::string> names;      ///< their names, in the same order
+    std::vector<bool> needs_start;       ///< created by this run, or kept but not running
     bool created = false;
     bool done = false;
     std::optional<Error> error;
@@ -73,7 +74,13 @@ private:
              std::optional<std::chrono::steady_clock::time_point> deadline,
              bool* completed = nullptr);
   boost::asio::awaitable<Result<void>> remove_container(std::string id, std::string name);
+  /// The container as the engine last reported it: inspected again only when an event about
+  /// it arrived since, or the last inspection is a second old (an event may have been missed),
+  /// so many services waiting on one dependency cost one inspection per change.
+  boost::asio::awaitable<Result<engine::ContainerInspect>> inspect_current(std::string id);
 
+  /// Whether the engine listed the container as running (or paused, restarting) at observe().
+  bool observed_running(const std::string& id) const;
   Result<engine::ContainerCreate> create_request(const std::string& service, int number,
                                                  const std::string& name) const;
   void emit(std::string kind, std::string name, std::string status, std::string detail = {},
@@ -99,6 +106,14 @@ private:
   std::map<std::string, std::string> image_ids_; ///< image name -> its ID
   std::map<std::string, ServiceRun> runs_;
   std::shared_ptr<Signal> changed_; ///< a task finished or the engine sent an event
+  /// Per container id, how many engine events (other than exec_*) arrived about it.
+  std::shared_ptr<std::map<std::string, std::uint64_t>> event_counts_;
+  struct Inspected {
+    engine::ContainerInspect value;
+    std::uint64_t events = 0; ///< event_counts_ when the inspection began
+    std::chrono::steady_clock::time_point at;
+  };
+  std::map<std::string, Inspected> inspected_; ///< by container id
   GpuScheduler* gpus_ = nullptr;
   std::map<std::string, plan::ServiceGpu> gpu_requests_;         ///< by service
   std::map<std::string, LabelledHold> gpu_labels_;               ///< by container id

@@ -7,6 +7,7 @@
 #include "plan/naming.hpp"
 
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -33,5 +34,9 @@ inline const compose::Node* service_node(const compose::LoadedProject& loaded,
   const compose::Node* services = loaded.model.find("services");
   return services ? services->find(name) : nullptr;
 }
+
+/// The services a service's container names at creation, so that they must exist first:
+/// links, `service:X` namespaces (network_mode, ipc, pid, uts, cgroup) and volumes_from.
+std::set<std::string> create_time_targets(const compose::Node& service);
 
 } // namespace aic::supervisor::up_detail

@@ -50,25 +50,44 @@ asio::awaitable<Result<void>> UpRun::wait_dependencies(std::string service) {
 }
 
 asio::awaitable<Result<void>> UpRun::start_containers(std::string service) {
-  for (const auto& id : runs_[service].containers) {
-    std::string cid = id;
-    Result<engine::ContainerInspect> inspected = co_await docker_.inspect_container(cid);
-    if (!inspected) {
-      co_return std::move(inspected).error().with_context("inspecting container of " + service);
-    }
-    if (inspected->state.running) {
+  // The engine allocates published host ports non-atomically, so containers that publish
+  // ports start one at a time daemon-wide, as Compose does; the others start at once.
+  const bool publishes = !project_.spec.service(service)->ports.empty();
+  const ServiceRun& run = runs_[service];
+  for (std::size_t i = 0; i < run.containers.size(); ++i) {
+    if (!run.needs_start[i]) {
       continue;
     }
-    emit("container", inspected->name, "Starting");
-    co_await start_mutex_.lock();
-    Result<void> started = co_await docker_.start_container(cid);
-    start_mutex_.unlock();
-    if (!started) {
-      co_return std::move(started).error().with_context("starting container " + inspected->name);
+    std::string cid = run.containers[i];
+    std::string name = run.names[i];
+    emit("container", name, "Starting");
+    if (publishes) {
+      co_await start_mutex_.lock();
     }
-    emit("container", inspected->name, "Started");
+    Result<void> started = co_await docker_.start_container(cid);
+    if (publishes) {
+      start_mutex_.unlock();
+    }
+    if (!started) {
+      co_return std::move(started).error().with_context("starting container " + name);
+    }
+    emit("container", name, "Started");
   }
   co_return Result<void>{};
+}
+
+asio::awaitable<Result<engine::ContainerInspect>> UpRun::inspect_current(std::string id) {
+  const std::uint64_t events = (*event_counts_)[id];
+  auto it = inspected_.find(id);
+  if (it != inspected_.end() && it->second.events == events &&
+      Clock::now() - it->second.at < std::chrono::seconds(1)) {
+    co_return it->second.value;
+  }
+  Result<engine::ContainerInspect> c = co_await docker_.inspect_container(id);
+  if (c) {
+    inspected_[id] = Inspected{*c, events, Clock::now()};
+  }
+  co_return c;
 }
 
 asio::awaitable<Result<void>> UpRun::wait_ready(std::string service, Readiness readiness,
@@ -87,7 +106,7 @@ asio::awaitable<Result<void>> UpRun::wait_ready(std::string service, Readiness r
     bool all_completed = !runs_[service].containers.empty();
     for (const auto& id : runs_[service].containers) {
       std::string cid = id;
-      Result<engine::ContainerInspect> c = co_await docker_.inspect_container(cid);
+      Result<engine::ContainerInspect> c = co_await inspect_current(cid);
       if (!c) {
         co_return std::move(c).error().with_context("inspecting container of " + service);
       }
