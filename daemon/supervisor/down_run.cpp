@@ -3,7 +3,9 @@
 #include "supervisor/service_order.hpp"
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <optional>
 #include <set>
 
 namespace aic::supervisor {
@@ -73,11 +75,18 @@ asio::awaitable<Result<void>> ProjectOperations::down(std::string project,
          "warning");
   }
 
+  // Stops go in waves, dependents before their dependencies; each container is removed as soon
+  // as it stopped, while the next wave stops, and the removals are awaited at the end.
+  Signal removed_one(executor);
+  std::size_t removing = 0;
+  std::optional<Error> failure;
   for (const auto& wave : removal_waves(depends_on)) {
-    std::vector<Task> tasks;
+    std::vector<Task> stops;
+    std::vector<std::pair<std::string, std::string>> stopping;
     for (const auto& service : wave) {
       for (const auto& [id, name] : by_service[service]) {
-        tasks.push_back([this, id, name, &options, &emit]() -> asio::awaitable<Result<void>> {
+        stopping.emplace_back(id, name);
+        stops.push_back([this, id, name, &options, &emit]() -> asio::awaitable<Result<void>> {
           std::string cid = id;
           emit("container", name, "Stopping");
           Result<void> stopped = co_await docker_.stop_container(cid, options.timeout_s);
@@ -85,24 +94,54 @@ asio::awaitable<Result<void>> ProjectOperations::down(std::string project,
             co_return std::move(stopped).error().with_context("stopping container " + name);
           }
           emit("container", name, "Stopped");
-          emit("container", name, "Removing");
-          engine::RemoveContainerOptions rm;
-          rm.force = true;
-          Result<void> removed = co_await docker_.remove_container(cid, rm);
-          if (!removed && removed.error().code() != ErrorCode::NotFound) {
-            co_return std::move(removed).error().with_context("removing container " + name);
-          }
-          emit("container", name, "Removed");
           co_return Result<void>{};
         });
       }
     }
-    std::vector<Result<void>> results = co_await run_parallel(executor, std::move(tasks));
-    for (auto& r : results) {
-      if (!r) {
-        co_return std::move(r);
+    std::vector<Result<void>> results = co_await run_parallel(executor, std::move(stops));
+    for (std::size_t i = 0; i < results.size() && !failure; ++i) {
+      if (!results[i]) {
+        failure = std::move(results[i]).error();
       }
     }
+    if (failure) {
+      break;
+    }
+    for (const auto& [id, name] : stopping) {
+      ++removing;
+      auto remove = [this, id, name, &emit]() -> asio::awaitable<Result<void>> {
+        std::string cid = id;
+        emit("container", name, "Removing");
+        engine::RemoveContainerOptions rm;
+        rm.force = true;
+        Result<void> removed = co_await docker_.remove_container(cid, rm);
+        if (!removed && removed.error().code() != ErrorCode::NotFound) {
+          co_return std::move(removed).error().with_context("removing container " + name);
+        }
+        emit("container", name, "Removed");
+        co_return Result<void>{};
+      };
+      asio::co_spawn(executor, std::move(remove),
+                     [&failure, &removing, &removed_one, name = name](std::exception_ptr e,
+                                                                      Result<void> result) {
+                       if (e) {
+                         result = Error(ErrorCode::Internal,
+                                        "removing container " + name + " failed unexpectedly");
+                       }
+                       if (!result && !failure) {
+                         failure = std::move(result).error();
+                       }
+                       --removing;
+                       removed_one.notify_all();
+                     });
+    }
+  }
+  // The removals refer to this frame: wait for every one, even after a failure.
+  while (removing > 0) {
+    co_await removed_one.wait(std::chrono::seconds(1));
+  }
+  if (failure) {
+    co_return std::move(*failure);
   }
 
   engine::Filters by_label;
@@ -113,39 +152,54 @@ asio::awaitable<Result<void>> ProjectOperations::down(std::string project,
   }
   std::sort(networks->begin(), networks->end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });
-  for (const auto& n : *networks) {
-    std::string id = n.id;
-    emit("network", n.name, "Removing");
-    Result<void> removed = co_await docker_.remove_network(id);
-    if (!removed && removed.error().code() == ErrorCode::Conflict) {
-      emit("network", n.name, "Warning", "Resource is still in use", "warning");
-      continue;
-    }
-    if (!removed && removed.error().code() != ErrorCode::NotFound) {
-      co_return std::move(removed).error().with_context("removing network " + n.name);
-    }
-    emit("network", n.name, "Removed");
-  }
-
+  std::vector<engine::VolumeInspect> volumes;
   if (options.volumes) {
-    Result<std::vector<engine::VolumeInspect>> volumes = co_await docker_.list_volumes(by_label);
-    if (!volumes) {
-      co_return std::move(volumes).error().with_context("listing volumes of " + project);
+    Result<std::vector<engine::VolumeInspect>> listed = co_await docker_.list_volumes(by_label);
+    if (!listed) {
+      co_return std::move(listed).error().with_context("listing volumes of " + project);
     }
-    std::sort(volumes->begin(), volumes->end(),
+    volumes = std::move(*listed);
+    std::sort(volumes.begin(), volumes.end(),
               [](const auto& a, const auto& b) { return a.name < b.name; });
-    for (const auto& v : *volumes) {
-      std::string name = v.name;
+  }
+  // Networks and volumes no longer depend on anything: removed all at once.
+  std::vector<Task> removals;
+  for (const auto& n : *networks) {
+    removals.push_back([this, id = n.id, name = n.name, &emit]() -> asio::awaitable<Result<void>> {
+      std::string nid = id;
+      emit("network", name, "Removing");
+      Result<void> removed = co_await docker_.remove_network(nid);
+      if (!removed && removed.error().code() == ErrorCode::Conflict) {
+        emit("network", name, "Warning", "Resource is still in use", "warning");
+        co_return Result<void>{};
+      }
+      if (!removed && removed.error().code() != ErrorCode::NotFound) {
+        co_return std::move(removed).error().with_context("removing network " + name);
+      }
+      emit("network", name, "Removed");
+      co_return Result<void>{};
+    });
+  }
+  for (const auto& v : volumes) {
+    removals.push_back([this, name = v.name, &emit]() -> asio::awaitable<Result<void>> {
+      std::string vname = name;
       emit("volume", name, "Removing");
-      Result<void> removed = co_await docker_.remove_volume(name, true);
+      Result<void> removed = co_await docker_.remove_volume(vname, true);
       if (!removed && removed.error().code() == ErrorCode::Conflict) {
         emit("volume", name, "Warning", removed.error().message(), "warning");
-        continue;
+        co_return Result<void>{};
       }
       if (!removed && removed.error().code() != ErrorCode::NotFound) {
         co_return std::move(removed).error().with_context("removing volume " + name);
       }
       emit("volume", name, "Removed");
+      co_return Result<void>{};
+    });
+  }
+  std::vector<Result<void>> results = co_await run_parallel(executor, std::move(removals));
+  for (auto& r : results) {
+    if (!r) {
+      co_return std::move(r);
     }
   }
 

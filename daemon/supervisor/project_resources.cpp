@@ -1,6 +1,9 @@
 #include "supervisor/project_resources.hpp"
 
 #include "plan/naming.hpp"
+#include "supervisor/async_sync.hpp"
+
+#include <boost/asio/this_coro.hpp>
 
 namespace aic::supervisor {
 
@@ -78,30 +81,42 @@ asio::awaitable<Result<void>> ensure_networks(engine::DockerClient& docker,
 
 asio::awaitable<Result<void>> ensure_volumes(engine::DockerClient& docker,
                                              const LoadedInputs& project, ProgressSink progress) {
+  // Volumes do not depend on one another: every one is checked (and created) at once.
+  std::vector<Task> tasks;
   for (const auto& v : project.spec.volumes) {
-    std::string name = v.name;
-    Result<engine::VolumeInspect> found = co_await docker.inspect_volume(name);
-    if (found) {
-      continue;
+    tasks.push_back([&docker, &project, &v, &progress]() -> asio::awaitable<Result<void>> {
+      std::string name = v.name;
+      Result<engine::VolumeInspect> found = co_await docker.inspect_volume(name);
+      if (found) {
+        co_return Result<void>{};
+      }
+      if (found.error().code() != ErrorCode::NotFound) {
+        co_return std::move(found).error().with_context("inspecting volume " + v.name);
+      }
+      if (v.external) {
+        co_return Error(ErrorCode::NotFound,
+                        "volume " + v.name + " declared as external, but could not be found");
+      }
+      emit(progress, "volume", v.name, "Creating");
+      engine::VolumeCreate create;
+      create.name = v.name;
+      create.driver = v.driver;
+      create.driver_opts = v.driver_opts;
+      create.labels = plan::volume_labels(project.spec, v);
+      Result<engine::VolumeInspect> created = co_await docker.create_volume(create);
+      if (!created) {
+        co_return std::move(created).error().with_context("creating volume " + v.name);
+      }
+      emit(progress, "volume", v.name, "Created");
+      co_return Result<void>{};
+    });
+  }
+  auto executor = co_await asio::this_coro::executor;
+  std::vector<Result<void>> results = co_await run_parallel(executor, std::move(tasks));
+  for (auto& r : results) {
+    if (!r) {
+      co_return std::move(r); // the first in declaration order
     }
-    if (found.error().code() != ErrorCode::NotFound) {
-      co_return std::move(found).error().with_context("inspecting volume " + v.name);
-    }
-    if (v.external) {
-      co_return Error(ErrorCode::NotFound,
-                      "volume " + v.name + " declared as external, but could not be found");
-    }
-    emit(progress, "volume", v.name, "Creating");
-    engine::VolumeCreate create;
-    create.name = v.name;
-    create.driver = v.driver;
-    create.driver_opts = v.driver_opts;
-    create.labels = plan::volume_labels(project.spec, v);
-    Result<engine::VolumeInspect> created = co_await docker.create_volume(create);
-    if (!created) {
-      co_return std::move(created).error().with_context("creating volume " + v.name);
-    }
-    emit(progress, "volume", v.name, "Created");
   }
   co_return Result<void>{};
 }
