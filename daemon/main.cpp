@@ -3,6 +3,7 @@
 
 #include "api/daemon_metrics.hpp"
 #include "api/server.hpp"
+#include "api/status_cache.hpp"
 #include "api/v1_routes.hpp"
 #include "engine/docker_client.hpp"
 #include "engine/docker_host.hpp"
@@ -296,6 +297,12 @@ int main(int argc, char** argv) {
   source_options.log = context.log;
   aic::events::EngineEventSource event_source(io.get_executor(), docker, events, source_options);
   event_source.start();
+  // GET /v1/projects/{p} answers from the last list until an event says something changed.
+  aic::api::StatusCache status_cache(io.get_executor(), &events, [&event_source] {
+    // Both only grow: the sum changes whenever the stream reconnects or drops.
+    return event_source.last_drop_ns() + event_source.connections();
+  });
+  context.status_cache = &status_cache;
   // Supervision (docs/supervision.md) reads the same events through the hub.
   aic::supervisor::SupervisorOptions supervisor_options;
   supervisor_options.log = context.log;

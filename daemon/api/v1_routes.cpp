@@ -9,6 +9,7 @@
 #include "api/metrics_routes.hpp"
 #include "api/responder.hpp"
 #include "api/route_support.hpp"
+#include "api/status_cache.hpp"
 #include "api/web_routes.hpp"
 #include "compose/model_json.hpp"
 #include "proto/error_body.hpp"
@@ -91,7 +92,16 @@ asio::awaitable<void> list_projects(DaemonContext& ctx, Request&, Responder& res
 
 asio::awaitable<void> get_project(DaemonContext& ctx, Request& request, Responder& responder) {
   std::string name = request.param("name");
-  Result<proto::ProjectStatus> status = co_await ctx.operations.status(name);
+  Result<proto::ProjectStatus> status = Error(ErrorCode::Internal, "not fetched");
+  if (ctx.status_cache != nullptr) {
+    supervisor::ProjectOperations& operations = ctx.operations;
+    StatusCache::Fetch fetch = [&operations](const std::string& project) {
+      return operations.status(project);
+    };
+    status = co_await ctx.status_cache->get(name, std::move(fetch));
+  } else {
+    status = co_await ctx.operations.status(name);
+  }
   if (!status && status.error().code() == ErrorCode::NotFound &&
       store::ProjectStore::valid_name(name)) {
     Result<std::optional<supervisor::LoadedInputs>> stored = co_await load_stored(ctx, name);

@@ -20,6 +20,8 @@ class Supervisor;
 
 namespace aic::api {
 
+class StatusCache;
+
 class DaemonMetrics;
 
 /// What the /v1 handlers act on; owned by aicd's composition root, outliving the server and
@@ -44,6 +46,8 @@ struct DaemonContext {
   supervisor::Supervisor* supervisor = nullptr;
   /// GPU inventory and holds behind GET /v1/gpus; null when aicd runs without it (tests).
   supervisor::GpuScheduler* gpus = nullptr;
+  /// Keeps GET /v1/projects/{p} from listing the engine on every request; null: no cache.
+  StatusCache* status_cache = nullptr;
 
   /// Publishes the operation event "<operation> started" for `project` (when `events` is set).
   /// Every long operation announces its start once it holds the project, and its end.
