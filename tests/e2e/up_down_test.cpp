@@ -7,6 +7,7 @@
 #include <csignal>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -64,6 +65,77 @@ TEST_F(UpDownTest, UpStartsAThreeLevelGraphInDependencyOrder) {
   ASSERT_EQ(down.exit_code, 0) << down.err;
   EXPECT_TRUE(project_containers(project_).empty());
   EXPECT_EQ(inspect(project_ + "_default", "{{.Name}}"), "");
+}
+
+TEST_F(UpDownTest, ContainersNamingAnotherAreCreatedAfterItTheOthersAtOnce) {
+  // Containers are created all at once, except those whose create names another container.
+  compose("services:\n"
+          "  net:\n" +
+          kSleep + "  app:\n" + kSleep +
+          "    network_mode: service:net\n"
+          "  data:\n" +
+          kSleep +
+          "    volumes: ['vol:/data']\n"
+          "  reader:\n" +
+          kSleep +
+          "    volumes_from: [data]\n"
+          "volumes:\n  vol: {}\n");
+  AicResult up = aic({"up", "-d"});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  EXPECT_EQ(inspect(name("app"), "{{.HostConfig.NetworkMode}}"),
+            "container:" + inspect(name("net"), "{{.Id}}"));
+  EXPECT_EQ(inspect(name("reader"), "{{range .Mounts}}{{.Destination}} {{end}}"), "/data");
+  EXPECT_EQ(inspect(name("app"), "{{.State.Running}}"), "true");
+  AicResult down = aic({"down", "-v"});
+  ASSERT_EQ(down.exit_code, 0) << down.err;
+}
+
+TEST_F(UpDownTest, DownStopsDependentsBeforeTheirDependencies) {
+  // Removals overlap the next wave of stops, but no dependency stops before its dependents.
+  compose("services:\n"
+          "  a:\n" +
+          kSleep + "  b:\n" + kSleep + "    depends_on: [a]\n  c:\n" + kSleep +
+          "    depends_on: [b]\n  d:\n" + kSleep + "    depends_on: [b]\n");
+  ASSERT_EQ(aic({"up", "-d"}).exit_code, 0);
+  AicResult down = aic({"down"});
+  ASSERT_EQ(down.exit_code, 0) << down.err;
+  std::map<std::string, long long> died; // service -> event id
+  for (const auto& e : project_events(*aicd_, project_, "container")) {
+    if (e.value("action", "") == "die") {
+      died[e.value("service", "")] = e.value("id", 0LL);
+    }
+  }
+  ASSERT_EQ(died.size(), 4u);
+  EXPECT_LT(died["c"], died["b"]);
+  EXPECT_LT(died["d"], died["b"]);
+  EXPECT_LT(died["b"], died["a"]);
+  EXPECT_TRUE(project_containers(project_).empty());
+}
+
+TEST_F(UpDownTest, ProjectStatusSeesAChangeMadeBehindAicdsBack) {
+  // GET /v1/projects/{p} is answered from a cache until the engine reports a change.
+  compose("services:\n  web:\n" + kSleep);
+  ASSERT_EQ(aic({"up", "-d"}).exit_code, 0);
+  auto state = [this] {
+    nlohmann::json status = get_json(*aicd_, "/v1/projects/" + project_);
+    return status.is_object() && !status["containers"].empty()
+               ? status["containers"][0].value("state", "")
+               : std::string("?");
+  };
+  EXPECT_EQ(state(), "running");
+  EXPECT_EQ(state(), "running");
+  ASSERT_EQ(run_shell("docker stop -t 0 " + shell_quote(name("web")) + " >/dev/null").exit_code, 0);
+  std::string seen;
+  for (int i = 0; i < 80 && seen != "exited"; ++i) { // after the engine's die event
+    seen = state();
+    if (seen != "exited") {
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+  }
+  EXPECT_EQ(seen, "exited");
+  ASSERT_EQ(aic({"start"}).exit_code, 0);
+  EXPECT_EQ(state(), "running"); // aicd's own change: seen by the next request
+  ASSERT_EQ(aic({"down"}).exit_code, 0);
 }
 
 TEST_F(UpDownTest, ServiceHealthyWaitsForTheEngineToReportHealthy) {
