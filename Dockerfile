@@ -23,7 +23,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
-      libboost1.81-dev libyaml-cpp-dev libcurl4-openssl-dev nlohmann-json3-dev libspdlog-dev \
+      libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -37,10 +37,10 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
 
 FROM ${BASE_IMAGE}
 ARG DEBIAN_FRONTEND=noninteractive
-# What `ldd` shows the two binaries need beyond libc/libstdc++ (libcurl4 comes with curl).
+# What `ldd` shows the two binaries need beyond libc/libstdc++, and curl for the healthcheck.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libyaml-cpp0.7 libspdlog1.10 libfmt9 libcurl4 curl \
+      libyaml-cpp0.7 libspdlog1.10 libfmt9 curl \
  && rm -rf /var/lib/apt/lists/*
 # Fixed ids, so a host can make a matching group for the socket in a bind-mounted /run/aic.
 ARG AIC_UID=990

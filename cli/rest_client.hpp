@@ -1,8 +1,9 @@
 #pragma once
 
-// The aic command's client for aicd's REST API (libcurl, blocking): where aicd listens (--host,
-// AIC_HOST, the default socket), plain requests with JSON bodies, and NDJSON streams. Every
-// failure, from an unreachable daemon to an error envelope, comes back as an aic::Error.
+// The aic command's client for aicd's REST API (blocking HTTP/1.1 over a unix or TCP socket, see
+// http_connection.hpp): where aicd listens (--host, AIC_HOST, the default socket), plain requests
+// with JSON bodies, and NDJSON streams. Every failure, from an unreachable daemon to an error
+// envelope, comes back as an aic::Error.
 
 #include "cli/host_address.hpp"
 #include "core/result.hpp"

@@ -2,15 +2,13 @@
 
 // A connection to aicd switched to a raw byte stream (HTTP/1.1 upgrade to `tcp`, as the Docker
 // API does for attach and exec start): what `aic exec` and `aic run` talk to the process through.
-// libcurl does not hand over an upgraded socket, so the request is written by hand.
+// The request goes out on an HttpConnection, which then hands its socket over.
 
-#include "cli/rest_client.hpp"
+#include "cli/host_address.hpp"
+#include "cli/http_socket.hpp"
 #include "core/result.hpp"
 
 #include <chrono>
-#include <cstddef>
-#include <map>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,17 +18,6 @@ namespace aic::cli {
 /// Host header for `address` and, when `token` is not empty, `Authorization: Bearer token`.
 std::string upgrade_request(std::string_view path, const HostAddress& address,
                             std::string_view token);
-
-/// The head of an HTTP response.
-struct ResponseHead {
-  int status = 0;
-  std::map<std::string, std::string> headers; ///< lower-cased names
-  std::size_t size = 0;                       ///< bytes of the head, final "\r\n\r\n" included
-};
-
-/// Parses the response head at the start of `bytes`: nullopt while "\r\n\r\n" has not arrived;
-/// an Internal error for a malformed status line.
-Result<std::optional<ResponseHead>> parse_response_head(std::string_view bytes);
 
 /// The Error of an answer that is not `101`: the envelope's, else the status's code quoting
 /// the body.
