@@ -95,7 +95,7 @@ class Events:
 
 
 def run_process(argv, cwd, env, on_line=None):
-    """Runs argv; returns (seconds, peak RSS in KiB). Raises on a non-zero exit. `on_line` sees
+    """Runs argv; returns (seconds, peak RSS in KiB, CPU seconds). Raises on a non-zero exit. `on_line` sees
     each line of its output (stdout and stderr: aic writes progress to stderr, as Compose)."""
     t0 = time.time()
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE,
@@ -111,7 +111,7 @@ def run_process(argv, cwd, env, on_line=None):
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} (in {cwd}) exited {proc.returncode}: "
                            f"{b''.join(tail).decode(errors='replace')}")
-    return elapsed, usage.ru_maxrss
+    return elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 class Tool:
@@ -155,8 +155,11 @@ class Tool:
             elif isinstance(e, dict) and "start" in e:
                 starting.setdefault(e["start"], e["t"])
 
+        daemons0 = {k: proc_cpu_seconds(pid) for k, pid in self.args.daemons.items()}
         t0 = time.time()
-        elapsed, rss = run_process(self.cmd("up"), self.dir, self.env, on_line)
+        elapsed, rss, cpu = run_process(self.cmd("up"), self.dir, self.env, on_line)
+        self.cpu = {k: proc_cpu_seconds(pid) - daemons0[k] for k, pid in self.args.daemons.items()}
+        self.cpu["client"] = cpu
         end = t0 + elapsed
         lags = []
         if self.shape == "healthy":
@@ -184,7 +187,7 @@ class Tool:
             f"{self.project}-{service}-1"
 
     def step(self, step):
-        return run_process(self.cmd(step), self.dir, self.env)
+        return run_process(self.cmd(step), self.dir, self.env)[:2]
 
     def ps_floor(self):
         t0 = time.perf_counter()
@@ -243,6 +246,12 @@ def main():
     ap.add_argument("--no-compose", action="store_true")
     ap.add_argument("--json")
     args = ap.parse_args()
+    args.daemons = {"aicd": args.aicd_pid}
+    try:
+        with open("/var/run/docker.pid") as f:
+            args.daemons["dockerd"] = int(f.read().strip())
+    except (OSError, ValueError):
+        pass
     compose = not args.no_compose
     who_all = ["aic", "floor"] + (["compose"] if compose else [])
     results, aicd = [], {}
@@ -257,6 +266,8 @@ def main():
                     s = samples[w]
                     up, rss, lags = t.up()
                     s["up"].append(up)
+                    for k, v in t.cpu.items():
+                        s.setdefault("cpu", {}).setdefault(k, []).append(v)
                     s["lag"] += lags
                     s["rss"]["up"] = max(s["rss"].get("up", 0), rss)
                     for _ in range(args.ps_per_run if w != "floor" else 0):
@@ -313,6 +324,18 @@ def report(results, aicd, aicd_hwm, compose, args):
         c = stats(s["compose"]["ps"]) if compose else None
         print(f"| {r['shape']} | {r['n']} | {fmt(f, 'ms')} | {fmt(a, 'ms')} | {fmt(c, 'ms')} | "
               f"{ratio(a, c)} |")
+    print()
+    print("CPU seconds during `up` (medians; the client is the aic, floor or docker-compose "
+          "process; aicd and dockerd are the daemons' own, read from /proc):")
+    print()
+    print("| shape | N | tool | client | aicd | dockerd |")
+    print("| --- | ---: | --- | ---: | ---: | ---: |")
+    for r in results:
+        for w, s in r["samples"].items():
+            cpu = s.get("cpu", {})
+            cell = lambda k: f"{statistics.median(cpu[k]):.2f}" if k in cpu else "–"
+            print(f"| {r['shape']} | {r['n']} | {w} | {cell('client')} | {cell('aicd')} | "
+                  f"{cell('dockerd')} |")
     print()
     lags = [x for r in results if r["shape"] == "healthy" for x in r["samples"]["aic"]["lag"]]
     flags = [x for r in results if r["shape"] == "healthy" for x in r["samples"]["floor"]["lag"]]
