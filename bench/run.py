@@ -97,9 +97,12 @@ class Events:
 def run_process(argv, cwd, env, on_line=None):
     """Runs argv; returns (seconds, peak RSS in KiB, CPU seconds). Raises on a non-zero exit. `on_line` sees
     each line of its output (stdout and stderr: aic writes progress to stderr, as Compose)."""
+    # Peak RSS through GNU time: a child forked from this Python would report Python's own
+    # ~20 MB as its high-water mark.
+    rss_file = os.path.join(cwd, ".maxrss")
     t0 = time.time()
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss_file] + argv, cwd=cwd,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     tail = []
     for line in proc.stdout:
         if on_line:
@@ -111,7 +114,9 @@ def run_process(argv, cwd, env, on_line=None):
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} (in {cwd}) exited {proc.returncode}: "
                            f"{b''.join(tail).decode(errors='replace')}")
-    return elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+    with open(rss_file) as f:
+        rss = int(f.read().split()[-1])
+    return elapsed, rss, usage.ru_utime + usage.ru_stime
 
 
 class Tool:

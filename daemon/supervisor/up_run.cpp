@@ -52,7 +52,8 @@ UpRun::UpRun(engine::DockerClient& docker, AsyncMutex& start_mutex, const Loaded
     : docker_(docker), start_mutex_(start_mutex), project_(project), options_(std::move(options)),
       progress_(std::move(progress)), executor_(std::move(executor)), graph_(project.spec),
       changed_(std::make_shared<Signal>(executor_)),
-      event_counts_(std::make_shared<std::map<std::string, std::uint64_t>>()) {}
+      event_counts_(std::make_shared<std::map<std::string, std::uint64_t>>()),
+      healthy_by_event_(std::make_shared<std::set<std::string>>()) {}
 
 UpRun::~UpRun() {
   if (planned_gpus_ && gpus_ != nullptr) {
@@ -221,9 +222,10 @@ asio::awaitable<Result<void>> UpRun::run() {
   std::shared_ptr<engine::EventStream> events = docker_.events(filter);
   std::shared_ptr<Signal> changed = changed_;
   std::shared_ptr<std::map<std::string, std::uint64_t>> counts = event_counts_;
+  std::shared_ptr<std::set<std::string>> healthy = healthy_by_event_;
   asio::co_spawn(
       executor_,
-      [events, changed, counts]() -> asio::awaitable<void> {
+      [events, changed, counts, healthy]() -> asio::awaitable<void> {
         for (;;) {
           Result<engine::EngineEvent> event = co_await events->next();
           if (!event) {
@@ -234,6 +236,11 @@ asio::awaitable<Result<void>> UpRun::run() {
             continue;
           }
           ++(*counts)[event->actor_id];
+          if (event->action == "health_status: healthy") {
+            healthy->insert(event->actor_id);
+          } else {
+            healthy->erase(event->actor_id);
+          }
           changed->notify_all();
         }
       },

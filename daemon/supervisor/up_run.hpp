@@ -108,6 +108,9 @@ private:
   std::shared_ptr<Signal> changed_; ///< a task finished or the engine sent an event
   /// Per container id, how many engine events (other than exec_*) arrived about it.
   std::shared_ptr<std::map<std::string, std::uint64_t>> event_counts_;
+  /// Container ids whose latest event (other than exec_*) is `health_status: healthy`: a
+  /// service_healthy wait takes the event's word for it, without an inspection round trip.
+  std::shared_ptr<std::set<std::string>> healthy_by_event_;
   struct Inspected {
     engine::ContainerInspect value;
     std::uint64_t events = 0; ///< event_counts_ when the inspection began

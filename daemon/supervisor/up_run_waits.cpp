@@ -106,6 +106,9 @@ asio::awaitable<Result<void>> UpRun::wait_ready(std::string service, Readiness r
     bool all_completed = !runs_[service].containers.empty();
     for (const auto& id : runs_[service].containers) {
       std::string cid = id;
+      if (readiness == Readiness::Healthy && healthy_by_event_->count(cid) != 0) {
+        continue; // the engine's own event said so, and nothing since
+      }
       Result<engine::ContainerInspect> c = co_await inspect_current(cid);
       if (!c) {
         co_return std::move(c).error().with_context("inspecting container of " + service);
