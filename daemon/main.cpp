@@ -45,6 +45,7 @@ struct Flags {
   std::optional<std::string> log_file;
   std::optional<std::string> gpu_inventory;
   std::string gpu_policy = "spread";
+  std::size_t engine_parallel = 8;
 };
 
 constexpr std::string_view kHelp =
@@ -67,6 +68,8 @@ constexpr std::string_view kHelp =
     "                            AIC_GPU_INVENTORY)\n"
     "      --gpu-policy POLICY   Where count-based GPU reservations go by default: spread or\n"
     "                            binpack (default spread)\n"
+    "      --engine-parallel N   Container creates, starts and removals sent to the engine at\n"
+    "                            once; the rest queue in aicd (default 8, 0: no limit)\n"
     "  -h, --help                Show this help\n"
     "  -v, --version             Show the version\n";
 
@@ -104,7 +107,7 @@ std::optional<int> parse_flags(int argc, char** argv, Flags& flags) {
     std::string v;
     if (a == "--socket" || a == "--socket-group" || a == "--state-dir" || a == "--listen" ||
         a == "--token-file" || a == "--docker-host" || a == "--log-level" || a == "--log-file" ||
-        a == "--gpu-inventory" || a == "--gpu-policy") {
+        a == "--gpu-inventory" || a == "--gpu-policy" || a == "--engine-parallel") {
       if (!take(v)) {
         return 2;
       }
@@ -132,6 +135,13 @@ std::optional<int> parse_flags(int argc, char** argv, Flags& flags) {
       flags.gpu_inventory = v;
     } else if (a == "--gpu-policy") {
       flags.gpu_policy = v;
+    } else if (a == "--engine-parallel") {
+      if (v.empty() || v.size() > 4 || v.find_first_not_of("0123456789") != std::string::npos) {
+        std::cerr << "error: --engine-parallel must be a number from 0 to 9999, not \"" << v
+                  << "\"\n";
+        return 2;
+      }
+      flags.engine_parallel = std::stoul(v);
     }
   }
   if (flags.gpu_policy != "spread" && flags.gpu_policy != "binpack") {
@@ -235,6 +245,7 @@ int main(int argc, char** argv) {
   aic::api::DaemonMetrics metrics;
   aic::engine::ClientOptions client_options;
   client_options.address = *address;
+  client_options.max_container_calls = flags.engine_parallel;
   client_options.on_call = [&metrics](const aic::engine::CallRecord& call) {
     metrics.observe_engine_call(call);
   };

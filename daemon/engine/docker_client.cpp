@@ -9,6 +9,7 @@
 #include <array>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace aic::engine {
@@ -114,8 +115,11 @@ std::string endpoint_pattern(std::string_view path) {
 // ---- DockerClient: plumbing -------------------------------------------------------------------
 
 DockerClient::DockerClient(asio::any_io_executor executor, ClientOptions options)
-    : options_(std::move(options)), transport_(std::move(executor), options_.address),
-      version_(options_.api_version) {}
+    : options_(std::move(options)), transport_(executor, options_.address),
+      version_(options_.api_version),
+      container_calls_(std::move(executor), options_.max_container_calls > 0
+                                                ? options_.max_container_calls
+                                                : std::numeric_limits<std::size_t>::max()) {}
 
 asio::awaitable<Result<ApiVersion>> DockerClient::api_version() {
   if (version_) {
@@ -170,6 +174,11 @@ asio::awaitable<Result<HttpResponse>> DockerClient::call(Call call) {
     co_return std::move(version).error();
   }
   HttpRequest request = make_request(call, *version);
+  std::optional<AsyncSemaphore::Held> slot;
+  if (call.gated) {
+    co_await container_calls_.acquire();
+    slot.emplace(&container_calls_);
+  }
   const auto started = std::chrono::steady_clock::now();
   auto response = co_await transport_.request(std::move(request));
   if (options_.on_call) {
@@ -278,11 +287,15 @@ asio::awaitable<Result<CreatedId>> DockerClient::create_container(ContainerCreat
   query.add_if("platform", create.platform);
   Call request("POST", "/containers/create" + query.str(),
                encode_container_create(create, *version));
+  request.gated = true;
+  request.min_deadline = options_.busy_call_deadline;
   co_return co_await call_decoded(std::move(request), decode_created_id);
 }
 
 asio::awaitable<Result<void>> DockerClient::start_container(std::string id) {
   Call request("POST", "/containers/" + escape_path(id) + "/start");
+  request.gated = true;
+  request.min_deadline = options_.busy_call_deadline;
   co_return co_await call_void(std::move(request));
 }
 
@@ -333,6 +346,7 @@ asio::awaitable<Result<void>> DockerClient::remove_container(std::string id,
   query.add_bool("force", options.force);
   query.add_bool("v", options.volumes);
   Call request("DELETE", "/containers/" + escape_path(id) + query.str(), std::string(), true);
+  request.gated = true;
   co_return co_await call_void(std::move(request));
 }
 

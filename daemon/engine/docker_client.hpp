@@ -6,6 +6,7 @@
 // engine refuses because of an object's state), other 4xx/5xx → Internal; transport failures
 // are EngineUnavailable or Timeout.
 
+#include "core/async_semaphore.hpp"
 #include "core/result.hpp"
 #include "engine/api_version.hpp"
 #include "engine/archive_types.hpp"
@@ -52,6 +53,11 @@ struct ClientOptions {
   EngineAddress address;
   /// Deadline of an ordinary call (inspect, create, list, ...).
   std::chrono::milliseconds call_deadline{30'000};
+  /// Deadline of container creates and starts: on a busy engine (a hundred starts, healthchecks
+  /// probing every half second) they can take well over the ordinary deadline and still
+  /// succeed, and a start cut off mid-way can leave a network endpoint behind in the engine.
+  /// docker-compose 1.29 waits 60 s, the docker CLI forever.
+  std::chrono::milliseconds busy_call_deadline{2 * 60'000};
   /// Deadline of calls that wait on containers (stop, restart, remove with force, wait).
   std::chrono::milliseconds long_call_deadline{10 * 60'000};
   /// Largest response body of an ordinary call.
@@ -61,6 +67,11 @@ struct ClientOptions {
   /// The docker CLI's config.json, read by the caller off the io_context; used for pull auth
   /// and the build's X-Registry-Config.
   std::optional<DockerConfig> docker_config;
+  /// Container creates, starts and removals in flight at once; the rest wait in aicd, in order,
+  /// before their deadline starts. The engine does this work mostly one at a time anyway: with
+  /// a hundred starts queued inside it, each waits longer than any sane deadline, and one cut
+  /// off mid-start can leave a network endpoint behind in the engine. 0: no limit.
+  std::size_t max_container_calls = 8;
   /// Consecutive failed reconnects of an event stream before it gives up.
   int max_event_reconnects = 8;
   /// Called after every request/response call (not streams, not the version handshake) on the
@@ -257,6 +268,8 @@ private:
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
     bool long_call = false;
+    /// Waits for one of ClientOptions::max_container_calls slots before it goes out.
+    bool gated = false;
     /// At least this long, whatever the kind of call (a stop that may take its timeout).
     std::chrono::milliseconds min_deadline{0};
   };
@@ -277,6 +290,7 @@ private:
   ClientOptions options_;
   HttpTransport transport_;
   std::optional<ApiVersion> version_;
+  AsyncSemaphore container_calls_;
 };
 
 /// The error for a non-2xx engine answer: the engine's message with the code its status maps to.

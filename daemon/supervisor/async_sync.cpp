@@ -8,29 +8,6 @@ namespace aic::supervisor {
 
 namespace asio = boost::asio;
 
-asio::awaitable<void> AsyncMutex::lock() {
-  if (!locked_) {
-    locked_ = true;
-    co_return;
-  }
-  auto timer = std::make_shared<asio::steady_timer>(executor_);
-  timer->expires_at(asio::steady_timer::time_point::max());
-  waiters_.push_back(timer);
-  // unlock() cancels the timer to hand over the lock; the lock stays held throughout.
-  auto [ec] = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
-  (void)ec;
-}
-
-void AsyncMutex::unlock() {
-  if (waiters_.empty()) {
-    locked_ = false;
-    return;
-  }
-  auto next = waiters_.front();
-  waiters_.pop_front();
-  next->cancel();
-}
-
 asio::awaitable<void> Signal::wait(std::chrono::milliseconds timeout) {
   auto timer = std::make_shared<asio::steady_timer>(executor_);
   timer->expires_after(timeout);

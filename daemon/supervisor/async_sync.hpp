@@ -3,6 +3,7 @@
 // Coordination between coroutines on one io_context thread: a mutex and a broadcast signal,
 // both built on cancelled timers, so nothing here blocks a thread.
 
+#include "core/async_semaphore.hpp"
 #include "core/result.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -23,16 +24,14 @@ namespace aic::supervisor {
 /// A FIFO mutex for coroutines. Not thread-safe: use it from one io_context thread.
 class AsyncMutex {
 public:
-  explicit AsyncMutex(boost::asio::any_io_executor executor) : executor_(std::move(executor)) {}
+  explicit AsyncMutex(boost::asio::any_io_executor executor) : slot_(std::move(executor), 1) {}
 
-  boost::asio::awaitable<void> lock();
+  boost::asio::awaitable<void> lock() { return slot_.acquire(); }
   /// Hands the lock to the oldest waiter, if any.
-  void unlock();
+  void unlock() { slot_.release(); }
 
 private:
-  boost::asio::any_io_executor executor_;
-  bool locked_ = false;
-  std::deque<std::shared_ptr<boost::asio::steady_timer>> waiters_;
+  AsyncSemaphore slot_;
 };
 
 /// Wakes every coroutine waiting on it. Waiters re-check their condition after waking, so a

@@ -196,6 +196,7 @@ ClientOptions options_for(const EngineAddress& address) {
   options.address = address;
   options.call_deadline = milliseconds(2'000);
   options.long_call_deadline = milliseconds(2'000);
+  options.busy_call_deadline = milliseconds(2'000);
   return options;
 }
 
@@ -985,6 +986,7 @@ TEST(DockerClientFake, StallAtAnyCallTimesOut) {
   ClientOptions options = options_for(EngineAddress{});
   options.call_deadline = milliseconds(200);
   options.long_call_deadline = milliseconds(200); // remove with force is a long call
+  options.busy_call_deadline = milliseconds(200); // create and start
   sweep(Fault::Stall, options, ErrorCode::Timeout, "no answer within 200 ms");
 }
 
