@@ -7,7 +7,8 @@ Shapes:
   chain    each service depends on the one before it
   layers   a DAG of depth ~log2 N: service i sits in layer floor(log2(i + 1)) and depends on
            its parent (i - 1) // 2 and, when there is one, that parent's right neighbour
-  healthy  layers, every service with a healthcheck and `condition: service_healthy`
+  healthy  layers, every service with a healthcheck and `condition: service_healthy` (probing
+           every 0.5 s, or every N / 20 s when N > 10: see health_interval_s)
 
 Every shape has one network, a named volume on every other service and a few ports published
 on 127.0.0.1 (ephemeral host ports, so runs never collide).
@@ -22,7 +23,14 @@ import sys
 SHAPES = ("flat", "chain", "layers", "healthy")
 IMAGE = "aic-test/busybox:latest"
 PUBLISHED = 3  # services s0..s2 publish a port
-HEALTH_INTERVAL_S = 0.5
+PROBES_PER_S = 20  # all healthchecks together, once every service is up
+
+
+def health_interval_s(n):
+    """Half a second, or longer for large N: every probe is an exec in the engine, and a 2-CPU
+    engine probing 100 containers twice a second has no time left to start containers (their
+    probes time out and they turn unhealthy). At most PROBES_PER_S probes a second in all."""
+    return max(0.5, n / PROBES_PER_S)
 
 
 def layer_of(i):
@@ -57,7 +65,7 @@ def compose_file(shape, n):
         if shape == "healthy":
             out += ["    healthcheck:",
                     "      test: [CMD, /bin/busybox, 'true']",
-                    f"      interval: {int(HEALTH_INTERVAL_S * 1000)}ms",
+                    f"      interval: {int(health_interval_s(n) * 1000)}ms",
                     "      timeout: 5s",
                     "      retries: 3"]
         deps = dependencies(shape, i)
@@ -86,7 +94,7 @@ def floor_plan(shape, n, project):
             body["ExposedPorts"] = {"8080/tcp": {}}
             host["PortBindings"] = {"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": ""}]}
         if shape == "healthy":
-            ns = int(HEALTH_INTERVAL_S * 1e9)
+            ns = int(health_interval_s(n) * 1e9)
             body["Healthcheck"] = {"Test": ["CMD", "/bin/busybox", "true"], "Interval": ns,
                                    "Timeout": 5_000_000_000, "Retries": 3}
         containers.append({"name": f"{project}-s{i}-1", "body": body,

@@ -215,7 +215,9 @@ int run_ps(const Invocation& inv, const ParsedArgs& args) {
     print_error(err, client.error());
     return static_cast<int>(ExitCode::Usage);
   }
-  Result<Response> response = (*client)->request("GET", project_path(*name));
+  // Only --format json prints the labels; the table leaves them on aicd's side.
+  const std::string path = project_path(*name) + (format == "json" ? "" : "?labels=false");
+  Result<Response> response = (*client)->request("GET", path);
   proto::ProjectStatus status;
   if (!response) {
     if (response.error().code() != ErrorCode::NotFound) {

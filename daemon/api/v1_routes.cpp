@@ -121,6 +121,11 @@ asio::awaitable<void> get_project(DaemonContext& ctx, Request& request, Responde
   if (ctx.supervisor != nullptr) {
     ctx.supervisor->fill(*status);
   }
+  if (request.query_value("labels") == std::optional<std::string_view>("false")) {
+    for (auto& c : status->containers) {
+      c.labels.clear(); // ~70 % of the answer, which a table does not show
+    }
+  }
   nlohmann::json body = *status;
   co_await responder.respond_json(200, body);
 }

@@ -124,6 +124,17 @@ TEST_F(UpDownTest, ProjectStatusSeesAChangeMadeBehindAicdsBack) {
   };
   EXPECT_EQ(state(), "running");
   EXPECT_EQ(state(), "running");
+  // labels=false (what `aic ps` asks for a table) leaves the labels out and nothing else.
+  nlohmann::json full = get_json(*aicd_, "/v1/projects/" + project_);
+  nlohmann::json lean = get_json(*aicd_, "/v1/projects/" + project_ + "?labels=false");
+  ASSERT_TRUE(full.is_object() && lean.is_object());
+  EXPECT_EQ(full["containers"][0]["labels"].value("com.docker.compose.service", ""), "web");
+  EXPECT_EQ(lean["containers"][0]["labels"], nlohmann::json::object());
+  lean["containers"][0]["labels"] = full["containers"][0]["labels"];
+  for (nlohmann::json* status : {&full, &lean}) {
+    (*status)["containers"][0].erase("status"); // "Up 1 second" may have become "Up 2 seconds"
+  }
+  EXPECT_EQ(lean["containers"], full["containers"]);
   ASSERT_EQ(run_shell("docker stop -t 0 " + shell_quote(name("web")) + " >/dev/null").exit_code, 0);
   std::string seen;
   for (int i = 0; i < 80 && seen != "exited"; ++i) { // after the engine's die event
