@@ -94,9 +94,9 @@ TEST(AsyncSemaphore, AWaiterCancelledFromOutsideHoldsNothingAndLosesNoSlot) {
   asio::io_context io;
   Probe probe(io.get_executor(), 1);
   bool gave_up = false;
-  spawn(io, hold(&probe, 0, 60ms));                      // holds the only slot for 60 ms
-  spawn(io, give_up_after(&probe, 10ms, &gave_up));      // waits 10 ms, then stops waiting
-  auto later = [&probe]() -> asio::awaitable<void> {     // asks after the holder is done
+  spawn(io, hold(&probe, 0, 60ms));                  // holds the only slot for 60 ms
+  spawn(io, give_up_after(&probe, 10ms, &gave_up));  // waits 10 ms, then stops waiting
+  auto later = [&probe]() -> asio::awaitable<void> { // asks after the holder is done
     co_await sleep_for(100ms);
     co_await hold(&probe, 1, 1ms);
   };

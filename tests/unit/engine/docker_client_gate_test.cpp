@@ -125,7 +125,7 @@ std::function<asio::awaitable<Result<void>>()> start(DockerClient& client, std::
 }
 
 TEST(DockerClientGate, CallsPastTheLimitWaitInTheClientNotInTheEngine) {
-  SlowEngine engine(50ms);
+  SlowEngine engine(300ms); // long enough for every connection to be up on a busy machine
   asio::io_context io;
   DockerClient client(io.get_executor(), options_for(engine, 2, 5'000ms));
   std::vector<std::function<asio::awaitable<Result<void>>()>> calls;
@@ -142,7 +142,7 @@ TEST(DockerClientGate, CallsPastTheLimitWaitInTheClientNotInTheEngine) {
 }
 
 TEST(DockerClientGate, ALimitOfZeroSendsEveryCallAtOnce) {
-  SlowEngine engine(50ms);
+  SlowEngine engine(300ms); // long enough for every connection to be up on a busy machine
   asio::io_context io;
   DockerClient client(io.get_executor(), options_for(engine, 0, 5'000ms));
   std::vector<std::function<asio::awaitable<Result<void>>()>> calls;
@@ -154,11 +154,11 @@ TEST(DockerClientGate, ALimitOfZeroSendsEveryCallAtOnce) {
 }
 
 TEST(DockerClientGate, TheDeadlineStartsWhenTheCallGoesOut) {
-  // Each removal takes 150 ms in the engine, one at a time: the fourth answers after 600 ms,
-  // twice the deadline, and is still on time because it waited its turn in the client.
-  SlowEngine engine(150ms);
+  // Each removal takes 400 ms in the engine, one at a time: the fourth answers after 1.6 s, past
+  // the deadline, and is still on time because it waited its turn in the client.
+  SlowEngine engine(400ms);
   asio::io_context io;
-  DockerClient client(io.get_executor(), options_for(engine, 1, 300ms));
+  DockerClient client(io.get_executor(), options_for(engine, 1, 1'000ms));
   std::vector<std::function<asio::awaitable<Result<void>>()>> calls;
   for (int i = 0; i < 4; ++i) {
     calls.push_back([&client, i]() -> asio::awaitable<Result<void>> {
@@ -171,7 +171,7 @@ TEST(DockerClientGate, TheDeadlineStartsWhenTheCallGoesOut) {
 }
 
 TEST(DockerClientGate, OtherCallsDoNotQueueBehindThem) {
-  SlowEngine engine(100ms);
+  SlowEngine engine(300ms);
   asio::io_context io;
   DockerClient client(io.get_executor(), options_for(engine, 1, 5'000ms));
   std::vector<std::function<asio::awaitable<Result<void>>()>> calls;
