@@ -76,6 +76,38 @@ void refuse(Stream::socket_type& socket, std::size_t limit) {
   socket.close(ignored);
 }
 
+/// True when a new connection fits: under the limit, or after closing the connection that has
+/// waited longest for a request head (idle keep-alives and slow senders go first, so a client
+/// that holds many connections open without sending cannot lock others out).
+bool make_room(ServerState& state) {
+  std::size_t live = 0;
+  Session* longest_waiting = nullptr;
+  for (const auto& [id, session] : state.sessions) {
+    if (session->phase() == Session::Phase::Evicted) {
+      continue; // closed already, unwinding
+    }
+    ++live;
+    if (session->phase() == Session::Phase::Waiting &&
+        (longest_waiting == nullptr ||
+         session->waiting_since() < longest_waiting->waiting_since())) {
+      longest_waiting = session;
+    }
+  }
+  if (live < state.options.max_connections) {
+    return true;
+  }
+  if (longest_waiting == nullptr) {
+    return false;
+  }
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - longest_waiting->waiting_since());
+  state.warn_limited("closed the connection of " + longest_waiting->peer() + " after " +
+                     std::to_string(waited.count()) + " ms without a request, to make room (" +
+                     std::to_string(state.options.max_connections) + " connections open)");
+  longest_waiting->evict();
+  return true;
+}
+
 asio::awaitable<void> serve(std::shared_ptr<Session> session) {
   co_await session->run();
 }
@@ -99,9 +131,10 @@ asio::awaitable<void> accept_loop(std::shared_ptr<ServerState> state,
       continue;
     }
     set_cloexec(socket.native_handle());
-    if (state->sessions.size() >= state->options.max_connections) {
-      state->warn("refused a connection: " + std::to_string(state->options.max_connections) +
-                  " connections open");
+    if (!make_room(*state)) {
+      state->warn_limited(
+          "refused a connection: " + std::to_string(state->options.max_connections) +
+          " connections open, all serving requests");
       refuse(socket, state->options.max_connections);
       continue;
     }
@@ -136,6 +169,9 @@ Result<void> validate(const ServerOptions& options) {
   }
   if (options.max_connections == 0) {
     return Error(ErrorCode::InvalidSpec, "max_connections must be at least 1");
+  }
+  if (options.max_requests_per_client == 0) {
+    return Error(ErrorCode::InvalidSpec, "max_requests_per_client must be at least 1");
   }
   return {};
 }

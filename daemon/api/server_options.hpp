@@ -42,9 +42,16 @@ struct ServerOptions {
   std::chrono::seconds body_timeout{300};
   /// Limit for each write of a response or of one streamed chunk.
   std::chrono::seconds write_timeout{30};
-  /// Connections beyond this get a 503 and are closed.
+  /// Open connections at most. At the limit, a new connection takes the place of the one that
+  /// has waited longest for a request head (an idle keep-alive or a slow sender); when every
+  /// connection is serving a request, the new one gets a 503 and is closed.
   std::size_t max_connections = 256;
-  /// Receives warnings (handler exceptions, accept failures); the server logs nothing itself.
+  /// Requests one client may have in progress at once (streams included: logs -f, events,
+  /// exec, the progress of up and down); more get 429. A client is a uid on the unix socket and
+  /// an address on TCP.
+  std::size_t max_requests_per_client = 64;
+  /// Receives warnings (handler exceptions, accept failures, refused tokens, connections
+  /// closed to make room; the latter two at most 20 per 10 s); the server logs nothing itself.
   std::function<void(std::string_view)> log;
   /// Called once per request whose head was read, when it has been answered; must not throw.
   std::function<void(const RequestRecord&)> on_request;

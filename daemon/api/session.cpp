@@ -4,6 +4,7 @@
 #include "api/web_routes.hpp"
 #include "core/error.hpp"
 
+#include <arpa/inet.h>
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
@@ -14,7 +15,10 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <exception>
+#include <netinet/in.h>
 #include <string>
+#include <sys/socket.h>
+#include <tuple>
 
 namespace aic::api {
 
@@ -43,12 +47,70 @@ std::string describe(const Request& request) {
   return request.method_name + " " + request.path;
 }
 
+/// (client, peer) of a connection: its uid (and pid) on a unix socket, its address on TCP.
+std::pair<std::string, std::string> identify(int fd, Transport transport) {
+  if (transport == Transport::Unix) {
+    ucred credentials{};
+    socklen_t size = sizeof credentials;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &size) != 0) {
+      return {"uid ?", "an unknown local process"};
+    }
+    std::string uid = "uid " + std::to_string(credentials.uid);
+    return {uid, uid + " (pid " + std::to_string(credentials.pid) + ")"};
+  }
+  sockaddr_storage address{};
+  socklen_t size = sizeof address;
+  std::array<char, INET6_ADDRSTRLEN> text{};
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+    return {"?", "an unknown address"};
+  }
+  std::uint16_t port = 0;
+  if (address.ss_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address);
+    ::inet_ntop(AF_INET, &v4->sin_addr, text.data(), text.size());
+    port = ntohs(v4->sin_port);
+    std::string host(text.data());
+    return {host, host + ":" + std::to_string(port)};
+  }
+  const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address);
+  ::inet_ntop(AF_INET6, &v6->sin6_addr, text.data(), text.size());
+  port = ntohs(v6->sin6_port);
+  std::string host(text.data());
+  return {host, "[" + host + "]:" + std::to_string(port)};
+}
+
 } // namespace
+
+std::optional<std::string> LogLimiter::admit(std::string_view message,
+                                             std::chrono::steady_clock::time_point now) {
+  if (now - window_start_ >= window_) {
+    window_start_ = now;
+    in_window_ = 0;
+  }
+  if (in_window_ >= burst_) {
+    ++dropped_;
+    return std::nullopt;
+  }
+  ++in_window_;
+  std::string out(message);
+  if (dropped_ > 0) {
+    out += " (" + std::to_string(dropped_) + " similar messages not logged before this one)";
+    dropped_ = 0;
+  }
+  return out;
+}
+
+void ServerState::warn_limited(std::string_view message) {
+  if (auto admitted = noisy.admit(message, std::chrono::steady_clock::now())) {
+    warn(*admitted);
+  }
+}
 
 Session::Session(std::shared_ptr<ServerState> state, Stream::socket_type socket,
                  Transport transport)
     : state_(std::move(state)), stream_(std::move(socket)), transport_(transport),
       id_(state_->next_session_id++) {
+  std::tie(client_, peer_) = identify(stream_.socket().native_handle(), transport_);
   state_->sessions.emplace(id_, this);
 }
 
@@ -60,6 +122,13 @@ void Session::close() {
   beast::error_code ignored;
   stream_.socket().shutdown(asio::socket_base::shutdown_both, ignored);
   stream_.close();
+}
+
+void Session::evict() {
+  if (phase_ == Phase::Waiting) {
+    phase_ = Phase::Evicted;
+    close();
+  }
 }
 
 void Session::stop() {
@@ -149,13 +218,18 @@ asio::awaitable<bool> Session::handle_one(Served& served) {
   parser.header_limit(kMaxHeaderBytes);
   parser.body_limit(options.max_body_bytes);
 
+  phase_ = Phase::Waiting;
+  waiting_since_ = std::chrono::steady_clock::now();
   stream_.expires_after(options.header_timeout);
   auto [head_ec, head_n] = co_await http::async_read_header(stream_, buffer_, parser, kNoThrow);
   (void)head_n;
-  if (head_ec) {
-    co_await reject_read(head_ec);
+  if (head_ec || phase_ == Phase::Evicted) {
+    if (phase_ != Phase::Evicted) {
+      co_await reject_read(head_ec);
+    }
     co_return false;
   }
+  phase_ = Phase::Working;
   stream_.expires_never();
   served.head_read = true;
   served.started = std::chrono::steady_clock::now();
@@ -178,6 +252,11 @@ asio::awaitable<bool> Session::handle_one(Served& served) {
   // The dashboard's own files are public (they hold no data); everything else needs the token.
   if (transport_ == Transport::Tcp && !is_public_request(request.method, request.target) &&
       !bearer_token_matches(request.header("Authorization"), options.token)) {
+    // Never the token itself: a wrong one may be another secret pasted by mistake.
+    state_->warn_limited(
+        "refused " + request.method_name + " " +
+        request.target.substr(0, request.target.find('?')) + " from " + peer_ + ": " +
+        (request.header("Authorization") ? "wrong API token" : "no API token") + " (401)");
     co_await answer_and_close(401, "unauthorized",
                               "this endpoint needs 'Authorization: Bearer <token>' with aicd's "
                               "API token",
@@ -229,7 +308,26 @@ asio::awaitable<bool> Session::handle_one(Served& served) {
   case RouteMatch::Outcome::Found: {
     request.params = std::move(match.params);
     served.route = match.pattern;
-    const bool keep = co_await run_handler(*match.handler, request, responder);
+    std::size_t& in_progress = state_->requests_per_client[client_];
+    if (in_progress >= options.max_requests_per_client) {
+      const std::string message =
+          client_ + " has " + std::to_string(in_progress) +
+          " requests in progress (streams included), aicd's limit per client; close some "
+          "(logs -f, events, exec) and try again";
+      responder.set_header("Retry-After", "1");
+      co_await responder.respond_error(429, "too_many_requests", message);
+      served.status = 429;
+      co_return responder.keep_alive() && responder.state() == Responder::State::Responded;
+    }
+    ++in_progress;
+    bool keep = false;
+    try {
+      keep = co_await run_handler(*match.handler, request, responder);
+    } catch (...) {
+      release_request();
+      throw;
+    }
+    release_request();
     served.status = responder.status();
     co_return keep;
   }
@@ -255,6 +353,13 @@ asio::awaitable<bool> Session::handle_one(Served& served) {
   }
   served.status = responder.status();
   co_return responder.keep_alive() && responder.state() == Responder::State::Responded;
+}
+
+void Session::release_request() {
+  auto it = state_->requests_per_client.find(client_);
+  if (it != state_->requests_per_client.end() && --it->second == 0) {
+    state_->requests_per_client.erase(it);
+  }
 }
 
 asio::awaitable<bool> Session::run_handler(const Handler& handler, Request& request,

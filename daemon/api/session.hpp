@@ -12,12 +12,32 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace aic::api {
 
 class Session;
+
+/// Lets through at most `burst` messages per `window`; the first one let through after others
+/// were held back says how many.
+class LogLimiter {
+public:
+  LogLimiter(std::size_t burst, std::chrono::steady_clock::duration window)
+      : burst_(burst), window_(window) {}
+
+  /// The message to log now ("… (37 similar messages not logged)"), or nullopt to drop it.
+  std::optional<std::string> admit(std::string_view message,
+                                   std::chrono::steady_clock::time_point now);
+
+private:
+  std::size_t burst_;
+  std::chrono::steady_clock::duration window_;
+  std::chrono::steady_clock::time_point window_start_{};
+  std::size_t in_window_ = 0;
+  std::size_t dropped_ = 0;
+};
 
 /// What a server shares with its connections; they keep it alive past the server.
 struct ServerState {
@@ -29,12 +49,18 @@ struct ServerState {
   bool stopping = false;
   std::map<std::uint64_t, Session*> sessions; // live connections, by id
   std::uint64_t next_session_id = 0;
+  /// Requests in progress per client (Session::client()); entries at 0 are erased.
+  std::map<std::string, std::size_t> requests_per_client;
+  /// For what a client can make happen as often as it likes (refused tokens, evictions).
+  LogLimiter noisy{20, std::chrono::seconds(10)};
 
   void warn(std::string_view message) const {
     if (options.log) {
       options.log(message);
     }
   }
+  /// warn() through `noisy`.
+  void warn_limited(std::string_view message);
 };
 
 /// One accepted connection: reads requests one at a time (HTTP/1.1 keep-alive), authenticates,
@@ -58,6 +84,21 @@ public:
   bool streaming() const {
     return responder_ != nullptr && responder_->state() == Responder::State::Streaming;
   }
+
+  /// Waiting: for the head of the next request (idle keep-alive, or a slow client); Working:
+  /// reading a body, running a handler, sending; Evicted: closed to make room, unwinding.
+  enum class Phase : std::uint8_t { Waiting, Working, Evicted };
+  Phase phase() const { return phase_; }
+  /// When the current wait for a request head began.
+  std::chrono::steady_clock::time_point waiting_since() const { return waiting_since_; }
+  /// Closes a connection that is Waiting, so a new one can take its place.
+  void evict();
+
+  /// Who is at the other end, as limits count clients: "uid 1000" on the unix socket, the
+  /// address on TCP.
+  const std::string& client() const { return client_; }
+  /// The client for logs: "uid 1000 (pid 4242)", "127.0.0.1:53124".
+  const std::string& peer() const { return peer_; }
 
 private:
   /// What one request came to, for ServerOptions::on_request.
@@ -84,6 +125,8 @@ private:
   boost::asio::awaitable<void> answer_and_close(int status, std::string_view code,
                                                 std::string_view message, bool ask_for_token);
   void close();
+  /// Counts the request that ended out of ServerState::requests_per_client.
+  void release_request();
 
   std::shared_ptr<ServerState> state_;
   Stream stream_;
@@ -91,6 +134,10 @@ private:
   Transport transport_;
   std::uint64_t id_;
   Responder* responder_ = nullptr; // the running handler's, while one runs
+  Phase phase_ = Phase::Waiting;
+  std::chrono::steady_clock::time_point waiting_since_ = std::chrono::steady_clock::now();
+  std::string client_;
+  std::string peer_;
 };
 
 } // namespace aic::api

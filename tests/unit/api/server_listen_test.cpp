@@ -1,13 +1,20 @@
 #include "api/responder.hpp"
+#include "api/session.hpp"
 #include "api_test_support.hpp"
 
+#include <atomic>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <fstream>
 #include <grp.h>
 #include <gtest/gtest.h>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <sys/stat.h>
 #include <thread>
+#include <vector>
 
 namespace aic::api {
 namespace {
@@ -243,24 +250,158 @@ TEST(ServerListen, RefusesBadListenerOptions) {
   }
 }
 
-TEST(ServerListen, ConnectionsOverTheLimitGet503) {
+/// A router whose /slow handler tells `started` it runs, then answers after `hold`.
+Router slow_router(std::shared_ptr<std::atomic<int>> started, std::chrono::milliseconds hold) {
+  Router router = ok_router();
+  router.add(http::verb::get, "/slow",
+             [started, hold](Request&, Responder& r) -> asio::awaitable<void> {
+               ++*started;
+               asio::steady_timer timer(co_await asio::this_coro::executor, hold);
+               co_await timer.async_wait(asio::use_awaitable);
+               const json body = {{"slow", true}};
+               co_await r.respond_json(200, body);
+             });
+  return router;
+}
+
+bool wait_for(const std::function<bool()>& condition) {
+  for (int i = 0; i < 2000; ++i) {
+    if (condition()) {
+      return true;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  return false;
+}
+
+/// The log lines a server wrote, from any thread.
+struct LogLines {
+  std::mutex mutex;
+  std::vector<std::string> lines;
+
+  std::function<void(std::string_view)> sink() {
+    return [this](std::string_view line) {
+      std::lock_guard lock(mutex);
+      lines.emplace_back(line);
+    };
+  }
+  std::string all() {
+    std::lock_guard lock(mutex);
+    std::string out;
+    for (const auto& line : lines) {
+      out += line + "\n";
+    }
+    return out;
+  }
+};
+
+TEST(ServerListen, AConnectionWaitingForARequestMakesRoomForANewOne) {
+  TempDir dir;
+  LogLines log;
+  ServerOptions options = unix_options(dir.file("aicd.sock"));
+  options.max_connections = 2;
+  options.log = log.sink();
+  ServerHarness server(std::move(options), ok_router());
+  ASSERT_TRUE(server.start());
+  Client idle = Client::unix_socket(dir.file("aicd.sock"));
+  EXPECT_EQ(idle.request("GET", "/v1/version").status, 200); // now waits for the next one
+  Client slow = Client::unix_socket(dir.file("aicd.sock"));
+  slow.send("GET /v1/version HTTP/1.1\r\nHost: a"); // a head that never ends
+  ASSERT_TRUE(wait_for([&] { return server.connections() == 2; }));
+
+  // Two newcomers take the places of the two that waited longest, the oldest first.
+  EXPECT_EQ(Client::unix_socket(dir.file("aicd.sock")).request("GET", "/v1/version").status, 200);
+  EXPECT_TRUE(idle.closed_by_server());
+  EXPECT_EQ(Client::unix_socket(dir.file("aicd.sock")).request("GET", "/v1/version").status, 200);
+  EXPECT_TRUE(slow.closed_by_server());
+  EXPECT_NE(log.all().find("without a request, to make room"), std::string::npos) << log.all();
+}
+
+TEST(ServerListen, ConnectionsOverTheLimitGet503WhenAllAreServing) {
   TempDir dir;
   ServerOptions options = unix_options(dir.file("aicd.sock"));
   options.max_connections = 1;
-  ServerHarness server(std::move(options), ok_router());
+  auto started = std::make_shared<std::atomic<int>>(0);
+  ServerHarness server(std::move(options), slow_router(started, 1500ms));
   ASSERT_TRUE(server.start());
   {
-    Client first = Client::unix_socket(dir.file("aicd.sock"));
-    EXPECT_EQ(first.request("GET", "/v1/version").status, 200);
+    Client busy = Client::unix_socket(dir.file("aicd.sock"));
+    busy.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
+    ASSERT_TRUE(wait_for([&] { return *started == 1; }));
     Client second = Client::unix_socket(dir.file("aicd.sock"));
     const Response refused = second.read_response();
     EXPECT_EQ(refused.status, 503);
     EXPECT_EQ(json::parse(refused.body).at("error").at("code"), "unavailable");
+    EXPECT_EQ(busy.read_response().status, 200);
   }
-  for (int i = 0; i < 2000 && server.connections() != 0; ++i) {
-    std::this_thread::sleep_for(5ms);
-  }
+  ASSERT_TRUE(wait_for([&] { return server.connections() == 0; }));
   EXPECT_EQ(Client::unix_socket(dir.file("aicd.sock")).request("GET", "/v1/version").status, 200);
+}
+
+TEST(ServerListen, OneClientsRequestsInProgressAreLimited) {
+  TempDir dir;
+  ServerOptions options = unix_options(dir.file("aicd.sock"));
+  options.max_requests_per_client = 2;
+  auto started = std::make_shared<std::atomic<int>>(0);
+  ServerHarness server(std::move(options), slow_router(started, 1500ms));
+  ASSERT_TRUE(server.start());
+  Client first = Client::unix_socket(dir.file("aicd.sock"));
+  Client second = Client::unix_socket(dir.file("aicd.sock"));
+  first.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
+  second.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
+  ASSERT_TRUE(wait_for([&] { return *started == 2; }));
+
+  Client third = Client::unix_socket(dir.file("aicd.sock"));
+  const Response refused = third.request("GET", "/v1/version");
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(refused.header("retry-after"), "1");
+  const json error = json::parse(refused.body).at("error");
+  EXPECT_EQ(error.at("code"), "too_many_requests");
+  EXPECT_NE(error.at("message").get<std::string>().find("2 requests in progress"),
+            std::string::npos)
+      << error.dump();
+
+  // The refusal keeps the connection; once the others finish, it is served.
+  EXPECT_EQ(first.read_response().status, 200);
+  EXPECT_EQ(second.read_response().status, 200);
+  EXPECT_EQ(third.request("GET", "/v1/version").status, 200);
+}
+
+TEST(ServerListen, RefusedTokensAreLoggedWithoutTheToken) {
+  TempDir dir;
+  LogLines log;
+  ServerOptions options = tcp_options(dir.file("aicd.sock"));
+  options.log = log.sink();
+  ServerHarness server(std::move(options), ok_router());
+  ASSERT_TRUE(server.start());
+  EXPECT_EQ(Client::tcp(server.tcp_port())
+                .request("GET", "/v1/version?x=1", "", "Authorization: Bearer guess-4711\r\n")
+                .status,
+            401);
+  EXPECT_EQ(Client::tcp(server.tcp_port()).request("DELETE", "/v1/projects/p").status, 401);
+  ASSERT_TRUE(wait_for([&] { return log.all().find("DELETE") != std::string::npos; }));
+  const std::string logged = log.all();
+  EXPECT_NE(logged.find("refused GET /v1/version from 127.0.0.1:"), std::string::npos) << logged;
+  EXPECT_NE(logged.find("wrong API token (401)"), std::string::npos) << logged;
+  EXPECT_NE(logged.find("refused DELETE /v1/projects/p from 127.0.0.1:"), std::string::npos)
+      << logged;
+  EXPECT_NE(logged.find("no API token (401)"), std::string::npos) << logged;
+  EXPECT_EQ(logged.find("guess-4711"), std::string::npos) << logged;
+}
+
+TEST(LogLimiter, LetsABurstThroughThenCountsWhatItHeldBack) {
+  LogLimiter limiter(3, 10s);
+  const auto t0 = std::chrono::steady_clock::time_point() + 1h;
+  int admitted = 0;
+  for (int i = 0; i < 10; ++i) {
+    admitted += limiter.admit("m", t0 + std::chrono::seconds(i % 2)) ? 1 : 0;
+  }
+  EXPECT_EQ(admitted, 3);
+  EXPECT_FALSE(limiter.admit("m", t0 + 9s));
+  const auto next = limiter.admit("next", t0 + 10s);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next, "next (8 similar messages not logged before this one)");
+  EXPECT_EQ(limiter.admit("again", t0 + 11s), std::optional<std::string>("again"));
 }
 
 } // namespace
