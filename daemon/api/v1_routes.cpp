@@ -12,6 +12,7 @@
 #include "api/status_cache.hpp"
 #include "api/web_routes.hpp"
 #include "compose/model_json.hpp"
+#include "compose/secret_mask.hpp"
 #include "proto/error_body.hpp"
 #include "supervisor/async_sync.hpp"
 #include "supervisor/supervisor.hpp"
@@ -148,6 +149,9 @@ asio::awaitable<void> get_config(DaemonContext& ctx, Request& request, Responder
     co_return;
   }
   nlohmann::json body = compose::to_json((*stored)->loaded.model);
+  if (request.query_value("show_secrets") != std::optional<std::string_view>("true")) {
+    compose::mask_secrets(body);
+  }
   co_await responder.respond_json(200, body);
 }
 
