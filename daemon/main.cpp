@@ -13,6 +13,7 @@
 #include "supervisor/project_operations.hpp"
 #include "supervisor/supervisor.hpp"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -27,6 +28,7 @@
 #include <spdlog/spdlog.h>
 #include <string>
 #include <sys/stat.h>
+#include <vector>
 
 namespace {
 
@@ -46,6 +48,7 @@ struct Flags {
   std::optional<std::string> gpu_inventory;
   std::string gpu_policy = "spread";
   std::size_t engine_parallel = 8;
+  bool allow_engine_socket_mounts = false;
 };
 
 constexpr std::string_view kHelp =
@@ -70,6 +73,9 @@ constexpr std::string_view kHelp =
     "                            binpack (default spread)\n"
     "      --engine-parallel N   Container creates, starts and removals sent to the engine at\n"
     "                            once; the rest queue in aicd (default 8, 0: no limit)\n"
+    "      --allow-engine-socket-mounts\n"
+    "                            Let services bind-mount the Docker engine's socket (or a\n"
+    "                            directory above it, such as /); refused by default\n"
     "  -h, --help                Show this help\n"
     "  -v, --version             Show the version\n";
 
@@ -104,6 +110,10 @@ std::optional<int> parse_flags(int argc, char** argv, Flags& flags) {
       out = argv[++i];
       return true;
     };
+    if (a == "--allow-engine-socket-mounts" && !inline_value) {
+      flags.allow_engine_socket_mounts = true;
+      continue;
+    }
     std::string v;
     if (a == "--socket" || a == "--socket-group" || a == "--state-dir" || a == "--listen" ||
         a == "--token-file" || a == "--docker-host" || a == "--log-level" || a == "--log-file" ||
@@ -272,6 +282,14 @@ int main(int argc, char** argv) {
   }
   aic::supervisor::GpuScheduler gpus(io.get_executor(), docker, blocking, &events, gpu_options);
   operations.set_gpu_scheduler(&gpus);
+  if (!flags.allow_engine_socket_mounts) {
+    std::vector<std::string> guarded = {"/var/run/docker.sock", "/run/docker.sock"};
+    if (address->kind == aic::engine::EngineAddress::Kind::Unix &&
+        std::find(guarded.begin(), guarded.end(), address->path) == guarded.end()) {
+      guarded.push_back(address->path);
+    }
+    operations.set_guarded_paths(std::move(guarded));
+  }
   aic::api::DaemonContext context{
       .executor = io.get_executor(),
       .docker = docker,

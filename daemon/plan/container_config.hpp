@@ -5,6 +5,7 @@
 #include "engine/container_types.hpp"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,7 +28,18 @@ struct ContainerContext {
   /// version (the engine client sends only networks[0] below 1.44 and the caller connects the
   /// rest); the version only gates `interface_name` (1.49).
   int api_minor = 41;
+  /// Host paths no bind mount may expose: a bind of one of them, or of a directory above one,
+  /// is refused (aicd puts the Docker engine's socket and its own here). Compared after lexical
+  /// normalisation ("/var//run/." is "/var/run"); symbolic links are not followed.
+  std::vector<std::string> guarded_paths;
 };
+
+/// The guarded path that binding `source` (an absolute host path) would expose, if any.
+std::optional<std::string> exposed_guarded_path(std::string_view source,
+                                                const std::vector<std::string>& guarded);
+
+/// The refusal of a bind of `source` that exposes `exposed`.
+std::string guarded_bind_message(std::string_view source, std::string_view exposed);
 
 /// Every service setting aic does not turn into engine configuration, one line each, as
 /// "services.<svc>.<key>: not supported by aic" (nested paths such as

@@ -28,6 +28,13 @@ std::string volume_name(ServiceReader& r, const Node& at, const std::string& pat
   return name;
 }
 
+/// Records a refusal when binding `source` would expose a guarded path.
+void guard(ServiceReader& r, const Node& at, const std::string& path, const std::string& source) {
+  if (auto exposed = exposed_guarded_path(source, r.ctx().guarded_paths)) {
+    r.fail(at, path, guarded_bind_message(source, *exposed));
+  }
+}
+
 void bind_volume(ServiceReader& r, const Node& v, const std::string& path,
                  engine::ContainerCreate& c) {
   const std::string source = ServiceReader::text(v.find("source"));
@@ -39,6 +46,7 @@ void bind_volume(ServiceReader& r, const Node& v, const std::string& path,
     r.fail(v, path + ".source", "bind mount source \"" + source + "\" must be an absolute path");
     return;
   }
+  guard(r, v, path + ".source", source);
   if (create && !r.flag(create, path + ".bind.create_host_path")) {
     c.mounts.push_back(
         {.type = "bind", .source = source, .target = target, .read_only = read_only});
@@ -66,6 +74,14 @@ void volume_volume(ServiceReader& r, const Node& v, const std::string& path,
   const std::string key = ServiceReader::text(v.find("source"));
   if (!key.empty()) {
     m.source = volume_name(r, v, path + ".source", key);
+    // A local volume with `o: bind` is a bind mount of its `device`.
+    const Node* declared = r.model().find("volumes");
+    const Node* top = declared ? declared->find(key) : nullptr;
+    const Node* opts = top ? top->find("driver_opts") : nullptr;
+    const std::string device = ServiceReader::text(opts ? opts->find("device") : nullptr);
+    if (!device.empty() && ServiceReader::text(opts->find("o")).find("bind") != std::string::npos) {
+      guard(r, v, path + ".source", device);
+    }
   }
   if (!key.empty() && !m.volume_no_copy && m.volume_labels.empty()) {
     c.binds.push_back(m.source + ":" + m.target + ":" + (m.read_only ? "ro" : "rw"));
@@ -119,6 +135,7 @@ void file_references(ServiceReader& r, const char* kind, engine::ContainerCreate
              what + " from " + (top->find("content") ? "content" : "an environment variable") +
                  " is not supported by aic yet; use file:");
     } else if (targets.insert(target).second) {
+      guard(r, ref, path, ServiceReader::text(top->find("file")));
       c.mounts.push_back({.type = "bind",
                           .source = ServiceReader::text(top->find("file")),
                           .target = target,
@@ -179,3 +196,58 @@ void apply_storage(ServiceReader& r, engine::ContainerCreate& c) {
 }
 
 } // namespace aic::plan::detail
+
+namespace aic::plan {
+
+namespace {
+
+std::string normalise(std::string_view path) {
+  std::vector<std::string_view> parts;
+  std::size_t pos = 0;
+  while (pos <= path.size()) {
+    std::size_t slash = path.find('/', pos);
+    if (slash == std::string_view::npos) {
+      slash = path.size();
+    }
+    const std::string_view part = path.substr(pos, slash - pos);
+    if (part == "..") {
+      if (!parts.empty()) {
+        parts.pop_back();
+      }
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    pos = slash + 1;
+  }
+  std::string out;
+  for (std::string_view part : parts) {
+    out.append("/").append(part);
+  }
+  return out.empty() ? "/" : out;
+}
+
+} // namespace
+
+std::optional<std::string> exposed_guarded_path(std::string_view source,
+                                                const std::vector<std::string>& guarded) {
+  if (source.empty() || source.front() != '/') {
+    return std::nullopt;
+  }
+  const std::string bound = normalise(source);
+  for (const std::string& path : guarded) {
+    const std::string g = normalise(path);
+    if (bound == g || bound == "/" || g.rfind(bound + "/", 0) == 0) {
+      return path;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string guarded_bind_message(std::string_view source, std::string_view exposed) {
+  return "bind mount of \"" + std::string(source) + "\" is refused: it exposes " +
+         std::string(exposed) +
+         ", which controls the Docker engine (root on this machine); start aicd with "
+         "--allow-engine-socket-mounts to allow it";
+}
+
+} // namespace aic::plan

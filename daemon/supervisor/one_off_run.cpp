@@ -83,7 +83,8 @@ std::string one_off_name(const std::string& project, const std::string& service,
 Result<engine::ContainerCreate> one_off_create(const LoadedInputs& project,
                                                const proto::RunRequest& request,
                                                const std::string& name, const std::string& slug,
-                                               int api_minor) {
+                                               int api_minor,
+                                               const std::vector<std::string>& guarded_paths) {
   const compose::ProjectSpec& spec = project.spec;
   const compose::ServiceSpec* service = spec.service(request.service);
   const compose::Node* services = project.loaded.model.find("services");
@@ -104,6 +105,7 @@ Result<engine::ContainerCreate> one_off_create(const LoadedInputs& project,
   ctx.number = 1;
   ctx.container_name = name;
   ctx.api_minor = api_minor;
+  ctx.guarded_paths = guarded_paths;
   for (const auto& n : spec.networks) {
     ctx.network_names[n.key] = n.name;
   }
@@ -164,6 +166,10 @@ Result<engine::ContainerCreate> one_off_create(const LoadedInputs& project,
       continue;
     }
     std::string source = v.substr(0, colon);
+    if (auto exposed = plan::exposed_guarded_path(source, guarded_paths)) {
+      return Error(ErrorCode::InvalidSpec,
+                   "--volume " + v + ": " + plan::guarded_bind_message(source, *exposed));
+    }
     if (source.front() != '/') {
       auto named = ctx.volume_names.find(source);
       if (named != ctx.volume_names.end()) {
@@ -249,7 +255,7 @@ asio::awaitable<Result<OneOffContainer>> create_one_off(engine::DockerClient& do
   const std::string name =
       request.name.empty() ? one_off_name(project.spec.name, request.service, slug) : request.name;
   Result<engine::ContainerCreate> create =
-      one_off_create(project, request, name, slug, version->minor);
+      one_off_create(project, request, name, slug, version->minor, operations.guarded_paths());
   if (!create) {
     co_return std::move(create).error();
   }

@@ -34,7 +34,8 @@ std::string one_off_name(const std::string& project, const std::string& service,
 Result<engine::ContainerCreate> one_off_create(const LoadedInputs& project,
                                                const proto::RunRequest& request,
                                                const std::string& name, const std::string& slug,
-                                               int api_minor);
+                                               int api_minor,
+                                               const std::vector<std::string>& guarded_paths = {});
 
 /// Creates the one-off container: brings the service's dependencies up first through
 /// `operations.up` (unless no_deps), else ensures the project's networks and volumes; pulls the

@@ -88,6 +88,7 @@ Result<void> ProjectOperations::validate_up(const LoadedInputs& project,
                                             const proto::UpOptions& options) {
   UpRun run(docker_, start_mutex_, project, options, {}, start_mutex_executor_);
   run.use_gpus(gpus_);
+  run.guard_paths(guarded_paths_);
   return run.validate();
 }
 
@@ -97,6 +98,7 @@ asio::awaitable<Result<void>> ProjectOperations::up(const LoadedInputs& project,
   auto executor = co_await asio::this_coro::executor;
   UpRun run(docker_, start_mutex_, project, std::move(options), std::move(progress), executor);
   run.use_gpus(gpus_);
+  run.guard_paths(guarded_paths_);
   co_return co_await run.run();
 }
 

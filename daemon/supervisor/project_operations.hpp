@@ -54,6 +54,11 @@ public:
   void set_gpu_scheduler(GpuScheduler* gpus) { gpus_ = gpus; }
   GpuScheduler* gpu_scheduler() const { return gpus_; }
 
+  /// Host paths no bind mount of `up` or `run` may expose (plan::ContainerContext::guarded_paths):
+  /// the Docker engine's socket, aicd's own. Empty (the default) allows every bind.
+  void set_guarded_paths(std::vector<std::string> paths) { guarded_paths_ = std::move(paths); }
+  const std::vector<std::string>& guarded_paths() const { return guarded_paths_; }
+
   /// The checks `up` makes before its first engine call (unsupported keys, values the engine
   /// cannot take, options naming unknown services), for callers that act only on a valid
   /// project (aicd saves the desired state only then).
@@ -100,6 +105,7 @@ private:
   AsyncMutex start_mutex_;
   boost::asio::any_io_executor start_mutex_executor_;
   GpuScheduler* gpus_ = nullptr;
+  std::vector<std::string> guarded_paths_;
 };
 
 /// "running(2), exited(1)": states counted, as `docker compose ls` prints them.

@@ -173,6 +173,7 @@ Result<engine::ContainerCreate> UpRun::create_request(const std::string& service
   ctx.number = number;
   ctx.container_name = name;
   ctx.api_minor = api_minor_;
+  ctx.guarded_paths = guarded_paths_;
   for (const auto& n : spec.networks) {
     ctx.network_names[n.key] = n.name;
   }

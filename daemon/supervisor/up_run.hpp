@@ -28,6 +28,8 @@ public:
   /// Places GPU reservations through `gpus` (docs/gpus.md); without it, device requests go to
   /// the engine as Compose sends them.
   void use_gpus(GpuScheduler* gpus) { gpus_ = gpus; }
+  /// Bind mounts that expose one of `paths` are refused (plan::ContainerContext::guarded_paths).
+  void guard_paths(std::vector<std::string> paths) { guarded_paths_ = std::move(paths); }
 
   boost::asio::awaitable<Result<void>> run();
   /// Everything checked before the first engine call; run() does it too.
@@ -118,6 +120,7 @@ private:
   };
   std::map<std::string, Inspected> inspected_; ///< by container id
   GpuScheduler* gpus_ = nullptr;
+  std::vector<std::string> guarded_paths_;
   std::map<std::string, plan::ServiceGpu> gpu_requests_;         ///< by service
   std::map<std::string, LabelledHold> gpu_labels_;               ///< by container id
   std::map<std::pair<std::string, int>, gpu::Placement> placed_; ///< by (service, number)
