@@ -96,13 +96,17 @@ Error to_error(const HttpRequest& request, const std::string& where, const error
   if (ec == asio::error::operation_aborted) {
     return Error(ErrorCode::Internal, describe(request) + ": request cancelled");
   }
-  const std::string reach = "cannot reach the engine at " + where + ": ";
+  const std::string reach = "cannot reach the Docker engine at " + where + ": ";
   if (is_closed(ec)) {
     return Error(ErrorCode::EngineUnavailable,
                  reach + "connection closed before a complete response");
   }
   if (is_http_category(ec)) {
     return Error(ErrorCode::EngineUnavailable, reach + "malformed response: " + ec.message());
+  }
+  if (ec == asio::error::not_found || ec == boost::system::errc::no_such_file_or_directory ||
+      ec == asio::error::connection_refused) {
+    return Error(ErrorCode::EngineUnavailable, reach + ec.message() + " (is dockerd running?)");
   }
   return Error(ErrorCode::EngineUnavailable, reach + ec.message());
 }
@@ -118,6 +122,10 @@ Error stream_error(const std::string& what, const std::string& where, const erro
   }
   if (is_http_category(ec)) {
     return Error(ErrorCode::EngineUnavailable, reach + "malformed response: " + ec.message());
+  }
+  if (ec == asio::error::not_found || ec == boost::system::errc::no_such_file_or_directory ||
+      ec == asio::error::connection_refused) {
+    return Error(ErrorCode::EngineUnavailable, reach + ec.message() + " (is dockerd running?)");
   }
   return Error(ErrorCode::EngineUnavailable, reach + ec.message());
 }

@@ -337,6 +337,35 @@ TEST_F(EngineRestartTest, ProjectComesBackInDependencyOrder) {
   expect_back_in_order(before);
 }
 
+TEST_F(EngineRestartTest, WhileTheEngineIsDownTheApiSays503AndAicdResyncsWhenItReturns) {
+  const long long before = started("db");
+  ASSERT_TRUE(engine_.stop());
+  // Within a second or two (the status cache drops with the engine's event connection).
+  const std::string url = "http://aicd/v1/projects/" + project_;
+  ShellResult answer;
+  const bool unavailable = eventually(
+      [&] {
+        answer = run_shell("curl -s --max-time 10 -w '\\n%{http_code}' --unix-socket " +
+                           shell_quote(aicd_->socket_path()) + " " + shell_quote(url));
+        return answer.out.size() >= 3 && answer.out.substr(answer.out.size() - 3) == "503";
+      },
+      30s);
+  ASSERT_TRUE(unavailable) << answer.out;
+  const nlohmann::json error =
+      nlohmann::json::parse(answer.out.substr(0, answer.out.rfind('\n')), nullptr, false);
+  EXPECT_EQ(error["error"]["code"], "engine_unavailable") << answer.out;
+  EXPECT_NE(error["error"]["message"].get<std::string>().find("Docker engine"), std::string::npos)
+      << answer.out;
+  AicResult ps = run_aic(*aicd_, dir_, {"ps"});
+  EXPECT_NE(ps.exit_code, 0);
+  EXPECT_NE(ps.err.find("Docker engine"), std::string::npos) << ps.err;
+
+  ASSERT_TRUE(engine_.start()) << engine_.log_tail();
+  expect_back_in_order(before);
+  AicResult after = run_aic(*aicd_, dir_, {"ps"});
+  EXPECT_EQ(after.exit_code, 0) << after.err;
+}
+
 TEST_F(EngineRestartTest, AicdStartedAfterTheEngineRestartsPutsTheProjectInOrder) {
   // As after a reboot: the engine comes back (and starts everything) while aicd is not there.
   // aicd saved when it last watched the project, so it knows those starts were unwatched.

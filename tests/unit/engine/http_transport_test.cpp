@@ -159,7 +159,7 @@ TEST(HttpTransport, MissingSocketIsEngineUnavailableNamingThePath) {
   std::filesystem::remove_all(dir_template);
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().code(), ErrorCode::EngineUnavailable);
-  EXPECT_NE(result.error().message().find("cannot reach the engine at unix://" + path),
+  EXPECT_NE(result.error().message().find("cannot reach the Docker engine at unix://" + path),
             std::string::npos)
       << result.error().message();
 }
