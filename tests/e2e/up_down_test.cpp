@@ -240,33 +240,6 @@ TEST_F(UpDownTest, EditRecreatesOnlyTheChangedService) {
   EXPECT_THAT(project_containers(project_), ElementsAre(name("a"), name("b")));
 }
 
-TEST_F(UpDownTest, KillNineInTheMiddleOfAnUpThenUpAgainLeavesNoDuplicate) {
-  std::string services = "services:\n";
-  for (int i = 0; i < 20; ++i) {
-    services += "  s" + std::to_string(i) + ":\n" + kSleep;
-  }
-  compose(services);
-  // Start an up, crash aicd while it works, start it again and repeat the up.
-  std::string cmd =
-      aic_command(*aicd_, dir_, {"up", "-d", "--progress=plain"}) + " >/dev/null 2>&1 &";
-  run_shell(cmd);
-  for (int i = 0; i < 200 && project_containers(project_).size() < 3; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  aicd_->kill9();
-  std::size_t at_crash = project_containers(project_).size();
-  ASSERT_TRUE(aicd_->start());
-  AicResult up = aic({"up", "-d"});
-  ASSERT_EQ(up.exit_code, 0) << up.err << "\n(at the crash: " << at_crash << " containers)";
-  std::vector<std::string> names = project_containers(project_);
-  ASSERT_EQ(names.size(), 20u);
-  for (int i = 0; i < 20; ++i) {
-    std::string n = name("s" + std::to_string(i));
-    EXPECT_TRUE(std::find(names.begin(), names.end(), n) != names.end()) << n;
-    EXPECT_EQ(inspect(n, "{{.State.Status}}"), "running") << n;
-  }
-}
-
 TEST_F(UpDownTest, ASecondUpOfTheSameProjectIsRefusedWhileTheFirstRuns) {
   compose("services:\n"
           "  db:\n"
