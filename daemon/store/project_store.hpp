@@ -34,9 +34,10 @@ public:
   /// Whether `name` is a Compose project name ([a-z0-9][a-z0-9_-]*), so it is safe as a file name.
   static bool valid_name(const std::string& name);
 
-private:
+  /// The file of `project` (for messages).
   std::string path_of(const std::string& project) const;
 
+private:
   std::string dir_;
   std::string kind_;
 };

@@ -52,14 +52,17 @@ Result<std::optional<LoadedInputs>> load_stored_inputs(const store::ProjectStore
   }
   nlohmann::json j = nlohmann::json::parse(**text, nullptr, false);
   if (j.is_discarded()) {
-    return Error(ErrorCode::Internal, "the state file of " + project + " is not JSON");
+    return Error(ErrorCode::Internal, "the state file of " + project + " (" +
+                                          store.path_of(project) +
+                                          ") is not JSON; remove it, or run `aic down` on the "
+                                          "project, and aicd forgets it");
   }
   proto::UpRequest request;
   try {
     request = j.at("request").get<proto::UpRequest>();
   } catch (const nlohmann::json::exception& e) {
-    return Error(ErrorCode::Internal,
-                 "the state file of " + project + " is unreadable: " + e.what());
+    return Error(ErrorCode::Internal, "the state file of " + project + " (" +
+                                          store.path_of(project) + ") is unreadable: " + e.what());
   }
   Result<LoadedInputs> loaded = load_inputs(request.inputs);
   if (!loaded) {
