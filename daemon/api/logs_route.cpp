@@ -23,6 +23,7 @@ namespace {
 struct LogState {
   explicit LogState(asio::any_io_executor ex) : changed(std::move(ex)) {}
   std::deque<std::string> lines;
+  std::size_t bytes = 0; ///< in `lines`
   supervisor::Signal changed;
   std::vector<std::shared_ptr<engine::ContainerStream>> streams;
   int active = 0;
@@ -38,9 +39,11 @@ asio::awaitable<void> read_container(std::shared_ptr<LogState> state,
     j["stream"] = kind == 0 ? "stdout" : "stderr";
     j["line"] = std::move(line);
     state->lines.push_back(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    state->bytes += state->lines.back().size();
   };
   while (!state->stopping) {
-    while (state->lines.size() >= kMaxPendingLogLines && !state->stopping) {
+    while ((state->lines.size() >= kMaxPendingLogLines || state->bytes >= kMaxPendingLogBytes) &&
+           !state->stopping) {
       co_await state->changed.wait(std::chrono::seconds(1));
     }
     Result<std::optional<std::vector<engine::OutputChunk>>> chunks = co_await stream->read();
@@ -250,6 +253,7 @@ asio::awaitable<void> stream_project_logs(DaemonContext& ctx, Request& request,
     while (writing && !state->lines.empty()) {
       std::string line = std::move(state->lines.front());
       state->lines.pop_front();
+      state->bytes -= line.size();
       writing = co_await responder.write_line(line);
     }
     state->changed.notify_all(); // readers waiting for room

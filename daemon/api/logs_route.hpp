@@ -9,10 +9,12 @@ namespace aic::api {
 /// {"container","service","number","stream","line"}; `follow`, `tail`, `timestamps`, `since`,
 /// `until` and `services` (comma-separated) as query parameters. Bounded: when the client reads
 /// slower than the containers write, the engine streams are read no further until it catches
-/// up, so aicd holds at most kMaxPendingLogLines lines for it.
+/// up, so aicd holds at most kMaxPendingLogLines lines or kMaxPendingLogBytes bytes for it (plus
+/// what one read of each container's stream brings, at most one 64 KiB line piece per line).
 boost::asio::awaitable<void> stream_project_logs(DaemonContext& ctx, Request& request,
                                                  Responder& responder);
 
 inline constexpr std::size_t kMaxPendingLogLines = 1024;
+inline constexpr std::size_t kMaxPendingLogBytes = 1024 * 1024;
 
 } // namespace aic::api

@@ -163,6 +163,19 @@ std::string AicdProcess::log() const {
   return read_all(log_file_);
 }
 
+long AicdProcess::rss_kib() const {
+  if (pid_ <= 0) {
+    return 0;
+  }
+  std::stringstream status(read_all("/proc/" + std::to_string(pid_) + "/status"));
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) {
+      return std::strtol(line.c_str() + 6, nullptr, 10);
+    }
+  }
+  return 0;
+}
+
 std::string aic_command(const AicdProcess& aicd, const std::string& dir,
                         const std::vector<std::string>& args) {
   std::string cmd = "cd " + shell_quote(dir) + " && AIC_HOST=" + shell_quote(aicd.host()) + " " +

@@ -38,6 +38,10 @@ public:
   const std::string& dir() const { return dir_; }
   /// What aicd logged so far.
   std::string log() const;
+  /// The process id while running, else -1.
+  pid_t pid() const { return pid_; }
+  /// aicd's resident memory now (VmRSS), in KiB; 0 when it does not run.
+  long rss_kib() const;
 
 private:
   std::string dir_;
