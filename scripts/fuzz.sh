@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan+UBSan) in build-fuzz and runs each on a scratch
 # copy of its checked-in corpus, so the repo stays clean: the compose loader for FUZZ_SECONDS
-# (default 60), then the engine client's decoders for FUZZ_ENGINE_SECONDS (default 30). Exits
-# non-zero when either fuzzer reports a crash, leak, timeout or OOM (both run regardless).
+# (default 60), then the engine client's decoders for FUZZ_ENGINE_SECONDS (default 30), then
+# the API's request parsing (HTTP, targets, routing, JSON bodies) for FUZZ_API_SECONDS (default
+# 30). Exits non-zero when any fuzzer reports a crash, leak, timeout or OOM (all run regardless).
 #
 #   FUZZ_SECONDS=300 scripts/fuzz.sh        # longer run of the loader
 #   FUZZ_ENGINE_SECONDS=120 scripts/fuzz.sh # longer run of the engine decoders
@@ -15,6 +16,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${FUZZ_BUILD_DIR:-$root/build-fuzz}"
 seconds="${FUZZ_SECONDS:-60}"
 engine_seconds="${FUZZ_ENGINE_SECONDS:-30}"
+api_seconds="${FUZZ_API_SECONDS:-30}"
 jobs="${FUZZ_JOBS:-1}"
 artifacts="${FUZZ_ARTIFACTS:-$build/fuzz-artifacts}"
 
@@ -26,7 +28,7 @@ fi
 cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DAIC_BUILD_FUZZ=ON -DAIC_BUILD_TESTS=OFF -DAIC_BUILD_BENCH=OFF \
   -DAIC_WERROR="${AIC_WERROR:-OFF}" >/dev/null
-cmake --build "$build" --target fuzz_compose_loader fuzz_engine_decoders
+cmake --build "$build" --target fuzz_compose_loader fuzz_engine_decoders fuzz_api_request
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/aic-fuzz.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -82,4 +84,5 @@ fuzz_target fuzz_compose_loader "$seconds" compose_loader "$root/tests/fuzz/comp
   failed=1
 fuzz_target fuzz_engine_decoders "$engine_seconds" engine_decoders \
   "$root/tests/fuzz/engine.dict" || failed=1
+fuzz_target fuzz_api_request "$api_seconds" api_request "$root/tests/fuzz/api.dict" || failed=1
 exit "$failed"
