@@ -17,4 +17,9 @@ struct PreparedProject {
 /// (which `~` in paths expands to).
 Result<PreparedProject> prepare_project(const compose::LoadOptions& options);
 
+/// prepare_project() for a command that sends the inputs to aicd. They travel as JSON, so every
+/// path, name and content in them must be UTF-8: InvalidSpec naming the first that is not (a
+/// directory or file name, an environment variable's value).
+Result<PreparedProject> prepare_project_to_send(const compose::LoadOptions& options);
+
 } // namespace aic::cli

@@ -91,6 +91,21 @@ bool valid_request_line(std::string_view method, std::string_view target) {
          target.find(' ') == std::string_view::npos;
 }
 
+/// The JSON text of a request body. JSON carries only UTF-8, so a string that is not (a path or
+/// an argument from a non-UTF-8 locale) cannot be sent: an error instead of an exception.
+Result<std::string> body_text_of(const std::optional<nlohmann::json>& body) {
+  if (!body) {
+    return std::string();
+  }
+  try {
+    return body->dump();
+  } catch (const nlohmann::json::type_error& e) {
+    return Error(ErrorCode::InvalidSpec,
+                 std::string("cannot send the request to aicd: a value is not valid UTF-8 (") +
+                     e.what() + ")");
+  }
+}
+
 ErrorCode code_for_status(int status) {
   switch (status) {
   case 400:
@@ -375,13 +390,16 @@ Result<Response> RestClient::request(std::string_view method, std::string_view p
     return Error(ErrorCode::InvalidSpec,
                  "invalid request \"" + std::string(method) + " " + target + "\" for aicd");
   }
-  const std::string body_text = body ? body->dump() : std::string();
+  Result<std::string> body_text = body_text_of(body);
+  if (!body_text) {
+    return std::move(body_text).error();
+  }
   Outgoing out{method,
                target,
                "application/json",
                body ? "application/json" : "",
                body || method == "POST" || method == "PUT" || method == "PATCH",
-               body_text};
+               *body_text};
   std::lock_guard lock(request_mutex_);
   if (!request_handle_) {
     request_handle_ = std::make_unique<Handle>();
@@ -417,13 +435,16 @@ Result<void> RestClient::stream(std::string_view method, std::string_view path,
     return Error(ErrorCode::InvalidSpec,
                  "invalid request \"" + std::string(method) + " " + target + "\" for aicd");
   }
-  const std::string body_text = body ? body->dump() : std::string();
+  Result<std::string> body_text = body_text_of(body);
+  if (!body_text) {
+    return std::move(body_text).error();
+  }
   Outgoing out{method,
                target,
                "application/x-ndjson, application/json",
                body ? "application/json" : "",
                body || method == "POST" || method == "PUT" || method == "PATCH",
-               body_text};
+               *body_text};
   const Deadline deadline{SteadyClock::time_point::max(), cancel};
   ResponseHead head;
   Result<std::optional<HttpConnection>> connection =

@@ -30,7 +30,7 @@ int send(const Invocation& inv, const ParsedArgs& args, const std::string& actio
   std::ostream& err = *inv.err;
   compose::LoadOptions load = load_options_from(args, inv);
   load.services = args.positionals();
-  Result<PreparedProject> project = prepare_project(load);
+  Result<PreparedProject> project = prepare_project_to_send(load);
   if (!project) {
     print_error(err, project.error());
     return static_cast<int>(ExitCode::Failure);

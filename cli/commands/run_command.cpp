@@ -47,7 +47,7 @@ int run_run(const Invocation& inv, const ParsedArgs& args) {
   }
   compose::LoadOptions load = load_options_from(args, inv);
   load.services = {args.positionals()[0]};
-  Result<PreparedProject> project = prepare_project(load);
+  Result<PreparedProject> project = prepare_project_to_send(load);
   if (!project) {
     print_error(err, project.error());
     return static_cast<int>(ExitCode::Failure);

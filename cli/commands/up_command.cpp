@@ -97,7 +97,7 @@ int run_up(const Invocation& inv, const ParsedArgs& args, bool create_only) {
 
   compose::LoadOptions load = load_options_from(args, inv);
   load.services = options.services;
-  Result<PreparedProject> project = prepare_project(load);
+  Result<PreparedProject> project = prepare_project_to_send(load);
   if (!project) {
     print_error(err, project.error());
     return static_cast<int>(ExitCode::Failure);

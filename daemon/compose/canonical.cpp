@@ -437,6 +437,13 @@ private:
     }
     if (Node* published = m.find("published")) {
       to_string_scalar(*published);
+      // Checked here, as the short syntax is: the engine would refuse it only after the
+      // project's networks were made.
+      if (published->is_string() && !published->text.empty() && !keep_as_written(*published)) {
+        if (Result<void> valid = check_published_port(published->text); !valid) {
+          error(*published, path + ".published", valid.error().message());
+        }
+      }
     }
     if (!m.find("protocol")) {
       m.set("protocol", Node::string("tcp", m.mark));

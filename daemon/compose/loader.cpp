@@ -556,6 +556,9 @@ private:
       return;
     }
     for (auto& e : services->entries) {
+      if (!e.value.is_mapping() || !e.value.find("extends")) {
+        continue; // nothing to resolve, and resolve_service's lookup by name is a scan
+      }
       std::vector<std::string> chain;
       resolve_service(*services, e.key, file, env, chain);
     }

@@ -5,9 +5,15 @@
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
+#include <map>
+#include <utility>
 
 namespace aic::compose {
 namespace {
+
+/// Longer service names are refused: they end up in container names (the engine takes any
+/// length) and DNS aliases (63 per label; kept loose, as Compose sets no limit).
+constexpr std::size_t kMaxServiceName = 255;
 
 // Service keys aic refuses rather than ignores: they need behaviour aic does not have yet.
 constexpr std::string_view kRefusedServiceKeys[] = {
@@ -69,6 +75,13 @@ public:
     }
     services_ = services;
     for (auto& e : services->entries) {
+      if (e.key.size() > kMaxServiceName) {
+        diags_.add(e.key_mark, "services." + e.key.substr(0, 40) + "…",
+                   "a service name may be at most " + std::to_string(kMaxServiceName) +
+                       " characters, not " + std::to_string(e.key.size()) +
+                       " (it becomes part of container names and network aliases)");
+        continue;
+      }
       service(e.key, e.value);
     }
     resources("networks");
@@ -155,6 +168,16 @@ private:
         if (n.key == "default") {
           uses_default_network_ = true;
         }
+      }
+    }
+    // A negative count would silently run nothing; aic's --scale and the API refuse one too.
+    const Node* deploy_section = svc.find("deploy");
+    const std::pair<const Node*, const char*> counts[] = {
+        {svc.find("scale"), ".scale"},
+        {deploy_section ? deploy_section->find("replicas") : nullptr, ".deploy.replicas"}};
+    for (const auto& [count, key] : counts) {
+      if (count && count->type == ScalarType::Int && parse_yaml_int(count->text).value_or(0) < 0) {
+        diags_.add(count->mark, path + key, "must be 0 or more, not " + count->text);
       }
     }
     if (const Node* scale = svc.find("scale")) {
@@ -496,6 +519,14 @@ private:
     enum class Mark : std::uint8_t { New, Active, Done };
     std::map<std::string, Mark> state;
     std::vector<std::string> stack;
+    std::map<std::string, const Node*> by_name; // services_->find is a scan per call
+    for (const auto& e : services_->entries) {
+      by_name.emplace(e.key, &e.value);
+    }
+    auto service_named = [&by_name](const std::string& name) -> const Node* {
+      const auto it = by_name.find(name);
+      return it == by_name.end() ? nullptr : it->second;
+    };
     std::function<bool(const std::string&)> visit = [&](const std::string& name) {
       Mark& m = state[name];
       if (m == Mark::Done) {
@@ -512,7 +543,7 @@ private:
         // network_mode, ... item that implied it) of the cycle's first service.
         const std::string& next = from + 1 != stack.end() ? *(from + 1) : name;
         const Node* deps =
-            services_->find(*from) ? services_->find(*from)->find("depends_on") : nullptr;
+            service_named(*from) ? service_named(*from)->find("depends_on") : nullptr;
         const MapEntry* edge = deps ? deps->find_entry(next) : nullptr;
         diags_.add(edge ? edge->key_mark : model_.mark, "services." + *from + ".depends_on." + next,
                    "dependency cycle: " + cycle);
@@ -520,10 +551,10 @@ private:
       }
       m = Mark::Active;
       stack.push_back(name);
-      const Node* svc = services_->find(name);
+      const Node* svc = service_named(name);
       bool found = false;
       for (const auto& dep : svc ? service_dependencies(*svc) : std::vector<std::string>{}) {
-        if (services_->find(dep) && visit(dep)) {
+        if (service_named(dep) && visit(dep)) {
           found = true;
           break;
         }

@@ -172,6 +172,14 @@ VolumeFields split_volume_fields(std::string_view spec) {
 
 } // namespace
 
+Result<void> check_published_port(std::string_view text) {
+  Result<PortRange> range = parse_port_range(text);
+  if (!range) {
+    return std::move(range).error();
+  }
+  return {};
+}
+
 Result<std::vector<PortSpec>> parse_port(std::string_view spec) {
   // [ip:][host:]container: the last two colons split; everything before them is the ip, so that
   // an unbracketed IPv6 address ("::1:80:80") works.

@@ -31,6 +31,10 @@ struct PortSpec {
 /// `invalid port "8080:": no container port`.
 Result<std::vector<PortSpec>> parse_port(std::string_view spec);
 
+/// Checks the long syntax's `published`: a port or a range "a-b", each 0–65535, the end not below
+/// the start. InvalidSpec as parse_port's: `port 99999 out of range`, `invalid port "x"`.
+Result<void> check_published_port(std::string_view text);
+
 /// The long form of one short-syntax volume entry.
 struct VolumeSpec {
   std::string type;   // "bind" or "volume" from the short syntax

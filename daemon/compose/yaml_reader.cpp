@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <exception>
 #include <sstream>
+#include <unordered_map>
 #include <vector>
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
@@ -125,6 +126,8 @@ private:
 
   void convert_mapping(const YAML::Node& y, Node& out, int depth, const std::string& path) {
     std::vector<std::pair<Mark, YAML::Node>> merges;
+    // Key -> position in out.entries: a linear lookup per key made a big mapping quadratic.
+    std::unordered_map<std::string, std::size_t> index;
     for (const auto& kv : y) {
       const YAML::Node& key = kv.first;
       Mark key_mark = mark_of(key);
@@ -137,22 +140,24 @@ private:
         merges.emplace_back(key_mark, kv.second);
         continue;
       }
-      if (const MapEntry* previous = out.find_entry(name)) {
+      if (auto previous = index.find(name); previous != index.end()) {
         diags_.add(key_mark, join_path(path, name),
                    "duplicate key (first defined at line " +
-                       std::to_string(previous->key_mark.line) + ")");
+                       std::to_string(out.entries[previous->second].key_mark.line) + ")");
         continue;
       }
       Node value = convert(kv.second, key_mark, depth + 1, join_path(path, name));
+      index.emplace(name, out.entries.size());
       out.entries.push_back(MapEntry{name, std::move(key_mark), std::move(value)});
     }
     for (const auto& [mark, source] : merges) {
-      apply_merge(source, mark, out, depth, path);
+      apply_merge(source, mark, out, index, depth, path);
     }
   }
 
   // YAML merge keys: explicit keys win; in a list, the earlier map wins.
-  void apply_merge(const YAML::Node& source, const Mark& mark, Node& out, int depth,
+  void apply_merge(const YAML::Node& source, const Mark& mark, Node& out,
+                   std::unordered_map<std::string, std::size_t>& index, int depth,
                    const std::string& path) {
     std::vector<YAML::Node> maps;
     if (source.IsMap()) {
@@ -178,7 +183,7 @@ private:
       // depth + 1: a map that merges itself (`&a {<<: *a}`) must hit max_depth, not the stack.
       Node merged = convert(m, mark, depth + 1, path);
       for (auto& entry : merged.entries) {
-        if (!out.find_entry(entry.key)) {
+        if (index.emplace(entry.key, out.entries.size()).second) {
           out.entries.push_back(std::move(entry));
         }
       }
