@@ -76,6 +76,14 @@ Result<void> UpRun::validate() {
   if (options_.force_recreate && options_.no_recreate) {
     problems.push_back("--force-recreate and --no-recreate cannot be combined");
   }
+  if (options_.build != "" && options_.build != "always" && options_.build != "never") {
+    problems.push_back("build \"" + options_.build + "\": use always, never or leave it empty");
+  }
+  if (options_.pull != "" && options_.pull != "always" && options_.pull != "missing" &&
+      options_.pull != "never") {
+    problems.push_back("pull \"" + options_.pull +
+                       "\": use always, missing, never or leave it empty");
+  }
   for (const auto& s : options_.services) {
     if (!spec.service(s)) {
       problems.push_back("no such service: " + s);
@@ -167,22 +175,27 @@ Result<engine::ContainerCreate> UpRun::create_request(const std::string& service
                                                       const std::string& name) const {
   const compose::ProjectSpec& spec = project_.spec;
   const compose::ServiceSpec* s = spec.service(service);
-  plan::ContainerContext ctx;
-  ctx.project = spec.name;
+  // Built once per run (per API version): copying its maps for every service made validating a
+  // project of n services take n² steps.
+  if (!context_ || context_->api_minor != api_minor_) {
+    context_.emplace();
+    context_->project = spec.name;
+    context_->api_minor = api_minor_;
+    context_->guarded_paths = guarded_paths_;
+    for (const auto& n : spec.networks) {
+      context_->network_names[n.key] = n.name;
+    }
+    for (const auto& v : spec.volumes) {
+      context_->volume_names[v.key] = v.name;
+    }
+    for (const auto& other : spec.services) {
+      context_->service_containers[other.name] = plan::container_name(spec, other, 1);
+    }
+  }
+  plan::ContainerContext& ctx = *context_;
   ctx.service = service;
   ctx.number = number;
   ctx.container_name = name;
-  ctx.api_minor = api_minor_;
-  ctx.guarded_paths = guarded_paths_;
-  for (const auto& n : spec.networks) {
-    ctx.network_names[n.key] = n.name;
-  }
-  for (const auto& v : spec.volumes) {
-    ctx.volume_names[v.key] = v.name;
-  }
-  for (const auto& other : spec.services) {
-    ctx.service_containers[other.name] = plan::container_name(spec, other, 1);
-  }
   Result<engine::ContainerCreate> request =
       plan::container_create(project_.loaded.model, service, ctx);
   if (!request) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "plan/container_config.hpp"
 #include "plan/dependency_graph.hpp"
 #include "plan/gpu_request.hpp"
 #include "plan/reconcile.hpp"
@@ -121,6 +122,8 @@ private:
   std::map<std::string, Inspected> inspected_; ///< by container id
   GpuScheduler* gpus_ = nullptr;
   std::vector<std::string> guarded_paths_;
+  /// What create_request() hands the planner, less the container's own names; see there.
+  mutable std::optional<plan::ContainerContext> context_;
   std::map<std::string, plan::ServiceGpu> gpu_requests_;         ///< by service
   std::map<std::string, LabelledHold> gpu_labels_;               ///< by container id
   std::map<std::pair<std::string, int>, gpu::Placement> placed_; ///< by (service, number)

@@ -170,5 +170,28 @@ TEST(ProjectTypes, AWrongTypeThrowsTypeError) {
                json::type_error);
 }
 
+TEST(UpOptionsWire, WholeNumbersAreCheckedNotWrappedOrTruncated) {
+  const auto options = [](const char* text) {
+    return nlohmann::json::parse(text).get<UpOptions>();
+  };
+  EXPECT_EQ(options(R"({"scale": {"web": 2}, "timeout_s": 7})").scale.at("web"), 2);
+  EXPECT_EQ(options(R"({"timeout_s": 7})").timeout_s, std::optional<int>(7));
+  for (const char* bad : {R"({"scale": {"web": 4294967297}})", R"({"scale": {"web": 1.5}})",
+                          R"({"scale": {"web": 1e300}})", R"({"scale": {"web": "2"}})",
+                          R"({"scale": [2]})", R"({"timeout_s": 3000000000})",
+                          R"({"wait_timeout_s": 0.5})", R"({"timeout_s": -9223372036854775808})"}) {
+    EXPECT_THROW(options(bad), nlohmann::json::exception) << bad;
+  }
+  try {
+    options(R"({"scale": {"web": 4294967297}})");
+  } catch (const nlohmann::json::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("scale.web is out of range: 4294967297"),
+              std::string::npos)
+        << e.what();
+  }
+  // Negative counts decode; up refuses them with its own message.
+  EXPECT_EQ(options(R"({"scale": {"web": -1}})").scale.at("web"), -1);
+}
+
 } // namespace
 } // namespace aic::proto
