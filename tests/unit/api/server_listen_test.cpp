@@ -309,10 +309,14 @@ TEST(ServerListen, AConnectionWaitingForARequestMakesRoomForANewOne) {
   slow.send("GET /v1/version HTTP/1.1\r\nHost: a"); // a head that never ends
   ASSERT_TRUE(wait_for([&] { return server.connections() == 2; }));
 
-  // Two newcomers take the places of the two that waited longest, the oldest first.
-  EXPECT_EQ(Client::unix_socket(dir.file("aicd.sock")).request("GET", "/v1/version").status, 200);
+  // Two newcomers, kept open, take the places of the two that waited for a request head. (Which
+  // goes first depends on when the idle connection's session turned back to waiting after its
+  // answer.)
+  Client first = Client::unix_socket(dir.file("aicd.sock"));
+  EXPECT_EQ(first.request("GET", "/v1/version").status, 200);
+  Client second = Client::unix_socket(dir.file("aicd.sock"));
+  EXPECT_EQ(second.request("GET", "/v1/version").status, 200);
   EXPECT_TRUE(idle.closed_by_server());
-  EXPECT_EQ(Client::unix_socket(dir.file("aicd.sock")).request("GET", "/v1/version").status, 200);
   EXPECT_TRUE(slow.closed_by_server());
   EXPECT_NE(log.all().find("without a request, to make room"), std::string::npos) << log.all();
 }

@@ -167,6 +167,27 @@ TEST(Server, BodyOverTheLimitGets413) {
   EXPECT_EQ(within.status, 201);
 }
 
+TEST(Server, RequestHeadOverTheLimitGets431AndClose) {
+  UnixServer server;
+  Client client = server.client();
+  client.send("GET /v1/projects/p HTTP/1.1\r\nHost: aicd\r\nX-Big: " + std::string(70 * 1024, 'a') +
+              "\r\n\r\n");
+  const Response response = client.read_response();
+  EXPECT_EQ(response.status, 431);
+  EXPECT_NE(error_of(response).at("message").get<std::string>().find("65536 bytes"),
+            std::string::npos);
+  EXPECT_TRUE(client.closed_by_server());
+  // Many headers that add up past the limit count the same.
+  std::string many = "GET /v1/projects/p HTTP/1.1\r\nHost: aicd\r\n";
+  for (int i = 0; i < 2000; ++i) {
+    many += "X-H" + std::to_string(i) + ": " + std::string(40, 'b') + "\r\n";
+  }
+  Client second = server.client();
+  second.send(many + "\r\n");
+  EXPECT_EQ(second.read_response().status, 431);
+  EXPECT_EQ(server.client().request("GET", "/v1/projects/p").status, 200);
+}
+
 TEST(Server, KeepsConnectionAliveAcrossRequests) {
   UnixServer server;
   Client client = server.client();
