@@ -3,7 +3,9 @@
 # up and of a down (a new random point each time), the engine stopped and started under aicd,
 # aicd started on a bad state dir or a taken socket, a log flood with stalled readers, 500 slow
 # connections. CI runs each once; this runs each REPEAT times (default 10) and prints how many
-# passed, with the seeds of the crash tests that failed (AIC_CRASH_SEED=N repeats one).
+# passed, with the seeds of the crash tests that failed (AIC_CRASH_SEED=N repeats one), and
+# keeps the logs of failed runs. Nothing may rebuild build/bin meanwhile: a test that starts aicd
+# while its binary is being relinked fails.
 #   bash bench/faults.sh [REPEAT]
 # Uses the e2e test binary of build/ (scripts/test.sh builds it; BUILD_DIR=... for another).
 set -euo pipefail
@@ -25,6 +27,17 @@ for ((i = 1; i <= repeat; i++)); do
     >"$work/run-$i.log" 2>&1 || true
   echo "faults: run $i of $repeat done ($(( $(date +%s) - start )) s)" >&2
 done
+
+# Keep the logs of runs that failed, for the test's own messages (aicd's log, the crash point).
+failed_logs=()
+for log in "$work"/run-*.log; do
+  grep -q '^\[  FAILED  \]' "$log" && failed_logs+=("$log")
+done
+if ((${#failed_logs[@]} > 0)); then
+  keep="$(mktemp -d "${TMPDIR:-/tmp}/aic-faults-failed.XXXXXX")"
+  cp "${failed_logs[@]}" "$keep/"
+  echo "faults: logs of the failed runs are in $keep" >&2
+fi
 
 python3 - "$work" "$repeat" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
