@@ -60,7 +60,7 @@ void read_field(const nlohmann::json& j, const char* key, std::optional<T>& out)
 
 /// A map of whole numbers ({"web": 2}), each checked as whole_number() does.
 template <typename T>
-  requires kIsWholeNumber<T>
+requires kIsWholeNumber<T>
 void read_field(const nlohmann::json& j, const char* key, std::map<std::string, T>& out) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) {
