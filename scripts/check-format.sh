@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Fails when any C++ source file is not clang-format clean.
+# Fails when any C++ source file is not clang-format clean: tracked ones and new ones not yet
+# added (but not ignored), so a check before `git add` sees them too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.h' '*.cpp.in')
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp' '*.h' \
+  '*.cpp.in' | sort -u)
 bad=()
 for f in "${files[@]}"; do
   [[ "$f" == *.in ]] && continue
