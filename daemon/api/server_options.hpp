@@ -48,7 +48,7 @@ struct ServerOptions {
   std::size_t max_connections = 256;
   /// Requests one client may have in progress at once (streams included: logs -f, events,
   /// exec, the progress of up and down); more get 429. A client is a uid on the unix socket and
-  /// an address on TCP.
+  /// an address on TCP. Requests whose connection is gone stop counting (checked at the limit).
   std::size_t max_requests_per_client = 64;
   /// Receives warnings (handler exceptions, accept failures, refused tokens, connections
   /// closed to make room; the latter two at most 20 per 10 s); the server logs nothing itself.

@@ -100,6 +100,14 @@ std::optional<std::string> LogLimiter::admit(std::string_view message,
   return out;
 }
 
+void ServerState::forget_abandoned(const std::string& client) {
+  for (const auto& [id, session] : sessions) {
+    if (session->client() == client && session->counted() && session->abandoned()) {
+      session->release_request();
+    }
+  }
+}
+
 void ServerState::warn_limited(std::string_view message) {
   if (auto admitted = noisy.admit(message, std::chrono::steady_clock::now())) {
     warn(*admitted);
@@ -308,6 +316,9 @@ asio::awaitable<bool> Session::handle_one(Served& served) {
   case RouteMatch::Outcome::Found: {
     request.params = std::move(match.params);
     served.route = match.pattern;
+    if (state_->requests_per_client[client_] >= options.max_requests_per_client) {
+      state_->forget_abandoned(client_);
+    }
     std::size_t& in_progress = state_->requests_per_client[client_];
     if (in_progress >= options.max_requests_per_client) {
       const std::string message =
@@ -320,6 +331,7 @@ asio::awaitable<bool> Session::handle_one(Served& served) {
       co_return responder.keep_alive() && responder.state() == Responder::State::Responded;
     }
     ++in_progress;
+    counted_ = true;
     bool keep = false;
     try {
       keep = co_await run_handler(*match.handler, request, responder);
@@ -356,6 +368,10 @@ asio::awaitable<bool> Session::handle_one(Served& served) {
 }
 
 void Session::release_request() {
+  if (!counted_) {
+    return;
+  }
+  counted_ = false;
   auto it = state_->requests_per_client.find(client_);
   if (it != state_->requests_per_client.end() && --it->second == 0) {
     state_->requests_per_client.erase(it);

@@ -61,6 +61,9 @@ struct ServerState {
   }
   /// warn() through `noisy`.
   void warn_limited(std::string_view message);
+  /// Stops counting the requests of `client` whose connection is gone (the handler may still
+  /// run; nobody waits for it): a client that gave up must not hold its slots.
+  void forget_abandoned(const std::string& client);
 };
 
 /// One accepted connection: reads requests one at a time (HTTP/1.1 keep-alive), authenticates,
@@ -99,6 +102,13 @@ public:
   const std::string& client() const { return client_; }
   /// The client for logs: "uid 1000 (pid 4242)", "127.0.0.1:53124".
   const std::string& peer() const { return peer_; }
+  /// Whether the running request counts in ServerState::requests_per_client; the count drops
+  /// when it ends, or earlier through forget_abandoned() when its client went away.
+  bool counted() const { return counted_; }
+  /// A request runs and its client is gone (closed, reset, half-closed).
+  bool abandoned() const { return responder_ != nullptr && responder_->client_gone(); }
+  /// Counts the running request out of ServerState::requests_per_client (once).
+  void release_request();
 
 private:
   /// What one request came to, for ServerOptions::on_request.
@@ -125,8 +135,6 @@ private:
   boost::asio::awaitable<void> answer_and_close(int status, std::string_view code,
                                                 std::string_view message, bool ask_for_token);
   void close();
-  /// Counts the request that ended out of ServerState::requests_per_client.
-  void release_request();
 
   std::shared_ptr<ServerState> state_;
   Stream stream_;
@@ -138,6 +146,7 @@ private:
   std::chrono::steady_clock::time_point waiting_since_ = std::chrono::steady_clock::now();
   std::string client_;
   std::string peer_;
+  bool counted_ = false;
 };
 
 } // namespace aic::api

@@ -371,6 +371,32 @@ TEST(ServerListen, OneClientsRequestsInProgressAreLimited) {
   EXPECT_EQ(third.request("GET", "/v1/version").status, 200);
 }
 
+TEST(ServerListen, RequestsWhoseClientLeftDoNotHoldItsSlots) {
+  TempDir dir;
+  ServerOptions options = unix_options(dir.file("aicd.sock"));
+  options.max_requests_per_client = 2;
+  auto started = std::make_shared<std::atomic<int>>(0);
+  ServerHarness server(std::move(options), slow_router(started, 1500ms));
+  ASSERT_TRUE(server.start());
+  {
+    Client first = Client::unix_socket(dir.file("aicd.sock"));
+    Client second = Client::unix_socket(dir.file("aicd.sock"));
+    first.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
+    second.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
+    ASSERT_TRUE(wait_for([&] { return *started == 2; }));
+  } // both clients give up; their handlers still run
+  EXPECT_EQ(Client::unix_socket(dir.file("aicd.sock")).request("GET", "/v1/version").status, 200);
+  Client third = Client::unix_socket(dir.file("aicd.sock"));
+  third.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
+  Client fourth = Client::unix_socket(dir.file("aicd.sock"));
+  fourth.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
+  ASSERT_TRUE(wait_for([&] { return *started == 4; }));
+  // Two live requests hold both slots.
+  EXPECT_EQ(Client::unix_socket(dir.file("aicd.sock")).request("GET", "/v1/version").status, 429);
+  EXPECT_EQ(third.read_response().status, 200);
+  EXPECT_EQ(fourth.read_response().status, 200);
+}
+
 TEST(ServerListen, RefusedTokensAreLoggedWithoutTheToken) {
   TempDir dir;
   LogLines log;
