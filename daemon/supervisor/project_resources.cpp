@@ -3,6 +3,7 @@
 #include "plan/naming.hpp"
 #include "supervisor/async_sync.hpp"
 
+#include <algorithm>
 #include <boost/asio/this_coro.hpp>
 
 namespace aic::supervisor {
@@ -18,6 +19,57 @@ void emit(const ProgressSink& progress, std::string kind, std::string name, std:
   }
 }
 
+/// The networks named exactly `name` (the engine's name filter also matches parts of names).
+asio::awaitable<Result<std::vector<engine::NetworkInspect>>>
+networks_named(engine::DockerClient& docker, const std::string& name) {
+  engine::Filters filters;
+  filters["name"] = {name};
+  Result<std::vector<engine::NetworkInspect>> listed = co_await docker.list_networks(filters);
+  if (!listed) {
+    co_return std::move(listed).error().with_context("listing networks named " + name);
+  }
+  std::erase_if(*listed, [&name](const engine::NetworkInspect& n) { return n.name != name; });
+  co_return listed;
+}
+
+/// Leaves one network of several that carry the same name and this project's label. The engine
+/// allows that (its duplicate check is best effort), and an `up` cut off by a crash while its
+/// network create was in flight leaves one behind for the next `up` to race with; containers
+/// naming an ambiguous network then fail to start. Keeps the one containers use, else the
+/// lowest ID; removes the others. Networks of other projects are never touched.
+asio::awaitable<Result<void>> remove_duplicates(engine::DockerClient& docker,
+                                                const std::string& project,
+                                                std::vector<engine::NetworkInspect> same,
+                                                const ProgressSink& progress) {
+  std::erase_if(same, [&project](const engine::NetworkInspect& n) {
+    return plan::label_value(n.labels, plan::label::kProject) != project;
+  });
+  if (same.size() < 2) {
+    co_return Result<void>{};
+  }
+  std::sort(same.begin(), same.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  std::size_t keep = 0;
+  for (std::size_t i = 0; i < same.size(); ++i) {
+    Result<engine::NetworkInspect> full = co_await docker.inspect_network(same[i].id);
+    if (full && !full->containers.empty()) {
+      keep = i;
+      break;
+    }
+  }
+  for (std::size_t i = 0; i < same.size(); ++i) {
+    if (i == keep) {
+      continue;
+    }
+    Result<void> removed = co_await docker.remove_network(same[i].id);
+    if (!removed && removed.error().code() != ErrorCode::NotFound) {
+      co_return std::move(removed).error().with_context("removing a duplicate of network " +
+                                                        same[i].name);
+    }
+    emit(progress, "network", same[i].name, "Removed duplicate " + same[i].id.substr(0, 12));
+  }
+  co_return Result<void>{};
+}
+
 } // namespace
 
 asio::awaitable<Result<void>> ensure_networks(engine::DockerClient& docker,
@@ -25,16 +77,29 @@ asio::awaitable<Result<void>> ensure_networks(engine::DockerClient& docker,
   const compose::Node* networks = project.loaded.model.find("networks");
   for (const auto& n : project.spec.networks) {
     std::string name = n.name;
-    Result<engine::NetworkInspect> found = co_await docker.inspect_network(name);
-    if (found) {
-      continue;
-    }
-    if (found.error().code() != ErrorCode::NotFound) {
-      co_return std::move(found).error().with_context("inspecting network " + n.name);
-    }
     if (n.external) {
+      // By name or ID, as the engine resolves it; never created, never deduplicated.
+      Result<engine::NetworkInspect> external = co_await docker.inspect_network(name);
+      if (external) {
+        continue;
+      }
+      if (external.error().code() != ErrorCode::NotFound) {
+        co_return std::move(external).error().with_context("inspecting network " + n.name);
+      }
       co_return Error(ErrorCode::NotFound,
                       "network " + n.name + " declared as external, but could not be found");
+    }
+    Result<std::vector<engine::NetworkInspect>> found = co_await networks_named(docker, name);
+    if (!found) {
+      co_return std::move(found).error();
+    }
+    if (!found->empty()) {
+      Result<void> deduplicated =
+          co_await remove_duplicates(docker, project.spec.name, std::move(*found), progress);
+      if (!deduplicated) {
+        co_return deduplicated;
+      }
+      continue;
     }
     emit(progress, "network", n.name, "Creating");
     engine::NetworkCreate create;
@@ -75,6 +140,16 @@ asio::awaitable<Result<void>> ensure_networks(engine::DockerClient& docker,
       co_return std::move(created).error().with_context("creating network " + n.name);
     }
     emit(progress, "network", n.name, "Created");
+    // A create still in flight from an up that crashed may have made one too.
+    Result<std::vector<engine::NetworkInspect>> now = co_await networks_named(docker, name);
+    if (!now) {
+      co_return std::move(now).error();
+    }
+    Result<void> deduplicated =
+        co_await remove_duplicates(docker, project.spec.name, std::move(*now), progress);
+    if (!deduplicated) {
+      co_return deduplicated;
+    }
   }
   co_return Result<void>{};
 }

@@ -145,5 +145,27 @@ TEST_F(CrashTest, KillNineAtARandomPointOfADownThenDownAgainLeavesNothing) {
   EXPECT_EQ(project_containers(project_).size(), static_cast<std::size_t>(kServices));
 }
 
+TEST_F(CrashTest, ADuplicateNetworkLeftByACrashIsRemovedByTheNextUp) {
+  // What a crash during the network create can leave: the engine finished the dead aicd's
+  // create while the next up made its own (the engine's duplicate check is best effort).
+  const std::string network = project_ + "_default";
+  for (int i = 0; i < 2; ++i) {
+    const std::string body = R"({"Name":")" + network +
+                             R"(","Labels":{"com.docker.compose.project":")" + project_ +
+                             R"(","com.docker.compose.network":"default"}})";
+    const ShellResult created =
+        run_shell("curl -sf -X POST -H 'Content-Type: application/json' --unix-socket " +
+                  shell_quote(engine_socket()) + " -d " + shell_quote(body) +
+                  " http://docker/networks/create");
+    ASSERT_EQ(created.exit_code, 0) << created.out;
+  }
+  ASSERT_EQ(resources("network").size(), 2u);
+  AicResult up = aic({"up", "-d"});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  EXPECT_EQ(resources("network").size(), 1u);
+  EXPECT_EQ(project_containers(project_).size(), static_cast<std::size_t>(kServices));
+  EXPECT_EQ(inspect(name("s0"), "{{.State.Status}}"), "running");
+}
+
 } // namespace
 } // namespace aic::e2e
