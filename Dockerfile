@@ -23,7 +23,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
-      libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev \
+      libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -40,7 +40,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 # What `ldd` shows the two binaries need beyond libc/libstdc++, and curl for the healthcheck.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libyaml-cpp0.7 libspdlog1.10 libfmt9 curl \
+      libyaml-cpp0.7 libspdlog1.10 libfmt9 libssl3 curl \
  && rm -rf /var/lib/apt/lists/*
 # Fixed ids, so a host can make a matching group for the socket in a bind-mounted /run/aic.
 ARG AIC_UID=990

@@ -42,6 +42,8 @@ struct Flags {
   std::string state_dir = "/var/lib/aic";
   std::optional<std::string> listen;
   std::optional<std::string> token_file;
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
   std::optional<std::string> docker_host;
   std::string log_level = "info";
   std::optional<std::string> log_file;
@@ -62,6 +64,9 @@ constexpr std::string_view kHelp =
     "      --listen HOST:PORT    Also listen on TCP; every request then needs the token\n"
     "                            (but the dashboard's files at /)\n"
     "      --token-file FILE     File holding the bearer token for --listen\n"
+    "      --tlscert FILE        Serve --listen over TLS only, with this PEM certificate\n"
+    "                            (chain); needs --tlskey\n"
+    "      --tlskey FILE         The PEM private key of --tlscert\n"
     "      --docker-host URL     Docker engine address (default DOCKER_HOST or\n"
     "                            unix:///var/run/docker.sock)\n"
     "      --log-level LEVEL     trace, debug, info, warn, error (default info)\n"
@@ -116,8 +121,9 @@ std::optional<int> parse_flags(int argc, char** argv, Flags& flags) {
     }
     std::string v;
     if (a == "--socket" || a == "--socket-group" || a == "--state-dir" || a == "--listen" ||
-        a == "--token-file" || a == "--docker-host" || a == "--log-level" || a == "--log-file" ||
-        a == "--gpu-inventory" || a == "--gpu-policy" || a == "--engine-parallel") {
+        a == "--token-file" || a == "--tlscert" || a == "--tlskey" || a == "--docker-host" ||
+        a == "--log-level" || a == "--log-file" || a == "--gpu-inventory" || a == "--gpu-policy" ||
+        a == "--engine-parallel") {
       if (!take(v)) {
         return 2;
       }
@@ -135,6 +141,10 @@ std::optional<int> parse_flags(int argc, char** argv, Flags& flags) {
       flags.listen = v;
     } else if (a == "--token-file") {
       flags.token_file = v;
+    } else if (a == "--tlscert") {
+      flags.tls_cert = v;
+    } else if (a == "--tlskey") {
+      flags.tls_key = v;
     } else if (a == "--docker-host") {
       flags.docker_host = v;
     } else if (a == "--log-level") {
@@ -166,6 +176,14 @@ std::optional<int> parse_flags(int argc, char** argv, Flags& flags) {
   }
   if (flags.listen && !flags.token_file) {
     std::cerr << "error: --listen needs --token-file: every TCP request must carry the token\n";
+    return 2;
+  }
+  if (flags.tls_cert.has_value() != flags.tls_key.has_value()) {
+    std::cerr << "error: --tlscert and --tlskey go together\n";
+    return 2;
+  }
+  if (flags.tls_cert && !flags.listen) {
+    std::cerr << "error: --tlscert is for the TCP listener: add --listen HOST:PORT\n";
     return 2;
   }
   return std::nullopt;
@@ -311,6 +329,8 @@ int main(int argc, char** argv) {
   server_options.unix_socket_group = flags.socket_group;
   server_options.tcp_listen = flags.listen;
   server_options.token = token;
+  server_options.tls_cert_file = flags.tls_cert.value_or("");
+  server_options.tls_key_file = flags.tls_key.value_or("");
   server_options.log = [](std::string_view message) { spdlog::warn("api: {}", message); };
   server_options.on_request = [&metrics](const aic::api::RequestRecord& request) {
     metrics.observe_request(request);
@@ -371,7 +391,9 @@ int main(int argc, char** argv) {
         }
       });
   spdlog::info("aicd {} listening on unix://{}{}, state in {}, engine {}", kVersion, flags.socket,
-               flags.listen ? " and tcp://" + *flags.listen : std::string(), flags.state_dir,
+               flags.listen ? " and tcp://" + *flags.listen + (flags.tls_cert ? " (TLS)" : "")
+                            : std::string(),
+               flags.state_dir,
                flags.docker_host.value_or(std::getenv("DOCKER_HOST")
                                               ? std::getenv("DOCKER_HOST")
                                               : "unix:///var/run/docker.sock"));

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   clang clang-format libclang-rt-14-dev
-  libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev
+  libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   docker.io busybox-static iproute2 curl util-linux
   chromium  # headless, for the dashboard's end-to-end test

@@ -1,14 +1,19 @@
 #include "api/server.hpp"
 
 #include "api/session.hpp"
+#include "api/tls.hpp"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <exception>
 #include <fcntl.h>
 #include <string>
@@ -108,6 +113,34 @@ bool make_room(ServerState& state) {
   return true;
 }
 
+/// A TLS connection: decrypted by a relay (api/tls.hpp) into one end of a socket pair, served by
+/// a Session on the other end that knows the TCP client. Null (the connection closed) when no
+/// socket pair can be made.
+std::shared_ptr<Session> relay_tls(const std::shared_ptr<ServerState>& state,
+                                   Stream::socket_type socket) {
+  PeerIdentity identity = identify_peer(socket.native_handle(), Transport::Tcp);
+  std::array<int, 2> pair{};
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair.data()) != 0) {
+    state->warn_limited("refused a TLS connection from " + identity.peer +
+                        ": no socket pair: " + std::strerror(errno));
+    error_code ignored;
+    socket.close(ignored);
+    return nullptr;
+  }
+  const auto executor = socket.get_executor();
+  const asio::generic::stream_protocol unix_stream(AF_UNIX, 0);
+  Stream::socket_type session_end(executor, unix_stream, pair[0]);
+  Stream::socket_type relay_end(executor, unix_stream, pair[1]);
+  const ServerOptions& options = state->options;
+  TlsRelayOptions relay_options;
+  relay_options.handshake_timeout = options.header_timeout;
+  relay_options.write_timeout = options.write_timeout;
+  start_tls_relay(state->tls, std::move(socket), std::move(relay_end), relay_options, identity.peer,
+                  [state](std::string_view reason) { state->warn_limited(reason); });
+  return std::make_shared<Session>(state, std::move(session_end), Transport::Tcp,
+                                   std::move(identity));
+}
+
 asio::awaitable<void> serve(std::shared_ptr<Session> session) {
   co_await session->run();
 }
@@ -142,7 +175,15 @@ asio::awaitable<void> accept_loop(std::shared_ptr<ServerState> state,
       error_code ignored;
       socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     }
-    auto session = std::make_shared<Session>(state, std::move(socket), transport);
+    std::shared_ptr<Session> session;
+    if (transport == Transport::Tcp && state->tls) {
+      session = relay_tls(state, std::move(socket));
+      if (!session) {
+        continue;
+      }
+    } else {
+      session = std::make_shared<Session>(state, std::move(socket), transport);
+    }
     asio::co_spawn(executor, serve(std::move(session)), report_to(state, "serving a connection"));
   }
 }
@@ -166,6 +207,12 @@ Result<void> validate(const ServerOptions& options) {
   if (options.tcp_listen && options.token.empty()) {
     return Error(ErrorCode::InvalidSpec,
                  "listening on TCP " + *options.tcp_listen + " needs an API token");
+  }
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return Error(ErrorCode::InvalidSpec, "TLS needs both a certificate and a key file");
+  }
+  if (!options.tls_cert_file.empty() && !options.tcp_listen) {
+    return Error(ErrorCode::InvalidSpec, "TLS is for the TCP listener: set a TCP address too");
   }
   if (options.max_connections == 0) {
     return Error(ErrorCode::InvalidSpec, "max_connections must be at least 1");
@@ -288,6 +335,15 @@ Result<void> Server::start() {
     }
   }
 
+  std::shared_ptr<asio::ssl::context> tls;
+  if (!options.tls_cert_file.empty()) {
+    auto context = make_tls_context(options.tls_cert_file, options.tls_key_file);
+    if (!context) {
+      return fail(std::move(context).error());
+    }
+    tls = std::move(*context);
+  }
+
   if (options.tcp_listen) {
     auto endpoint = parse_listen(*options.tcp_listen, executor_);
     if (!endpoint) {
@@ -315,6 +371,7 @@ Result<void> Server::start() {
 
   started_ = true;
   socket_file_ = socket_file;
+  state_->tls = std::move(tls);
   if (unix_acceptor) {
     listeners_->unix_acceptor.emplace(std::move(*unix_acceptor));
     asio::co_spawn(executor_,

@@ -34,6 +34,10 @@ struct ServerOptions {
   std::optional<std::string> tcp_listen;
   /// Required (non-empty) when tcp_listen is set.
   std::string token;
+  /// PEM certificate chain and private key: with both set, the TCP listener speaks TLS (1.2 or
+  /// newer) only. Both or neither; only with tcp_listen.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   /// Larger request bodies get 413.
   std::size_t max_body_bytes = 64 * 1024 * 1024;
   /// Limit for receiving a request head, including the idle wait on a keep-alive connection.

@@ -47,8 +47,9 @@ std::string describe(const Request& request) {
   return request.method_name + " " + request.path;
 }
 
-/// (client, peer) of a connection: its uid (and pid) on a unix socket, its address on TCP.
-std::pair<std::string, std::string> identify(int fd, Transport transport) {
+} // namespace
+
+PeerIdentity identify_peer(int fd, Transport transport) {
   if (transport == Transport::Unix) {
     ucred credentials{};
     socklen_t size = sizeof credentials;
@@ -78,8 +79,6 @@ std::pair<std::string, std::string> identify(int fd, Transport transport) {
   std::string host(text.data());
   return {host, "[" + host + "]:" + std::to_string(port)};
 }
-
-} // namespace
 
 std::optional<std::string> LogLimiter::admit(std::string_view message,
                                              std::chrono::steady_clock::time_point now) {
@@ -115,10 +114,13 @@ void ServerState::warn_limited(std::string_view message) {
 }
 
 Session::Session(std::shared_ptr<ServerState> state, Stream::socket_type socket,
-                 Transport transport)
+                 Transport transport, std::optional<PeerIdentity> identity)
     : state_(std::move(state)), stream_(std::move(socket)), transport_(transport),
       id_(state_->next_session_id++) {
-  std::tie(client_, peer_) = identify(stream_.socket().native_handle(), transport_);
+  PeerIdentity who =
+      identity ? std::move(*identity) : identify_peer(stream_.socket().native_handle(), transport_);
+  client_ = std::move(who.client);
+  peer_ = std::move(who.peer);
   state_->sessions.emplace(id_, this);
 }
 

@@ -16,9 +16,24 @@
 #include <string>
 #include <string_view>
 
+namespace boost::asio::ssl {
+class context;
+} // namespace boost::asio::ssl
+
 namespace aic::api {
 
 class Session;
+
+/// Who is at the other end of a connection, as limits count clients (`client`: "uid 1000" on
+/// the unix socket, the address on TCP) and as logs name it (`peer`: "uid 1000 (pid 4242)",
+/// "127.0.0.1:53124").
+struct PeerIdentity {
+  std::string client;
+  std::string peer;
+};
+
+/// The identity of the peer of `fd`: SO_PEERCRED on a unix socket, the address on TCP.
+PeerIdentity identify_peer(int fd, Transport transport);
 
 /// Lets through at most `burst` messages per `window`; the first one let through after others
 /// were held back says how many.
@@ -53,6 +68,8 @@ struct ServerState {
   std::map<std::string, std::size_t> requests_per_client;
   /// For what a client can make happen as often as it likes (refused tokens, evictions).
   LogLimiter noisy{20, std::chrono::seconds(10)};
+  /// The TLS context of the TCP listener; null when TCP is plain (or off).
+  std::shared_ptr<boost::asio::ssl::context> tls;
 
   void warn(std::string_view message) const {
     if (options.log) {
@@ -71,7 +88,10 @@ struct ServerState {
 /// Thread: the server's executor only.
 class Session {
 public:
-  Session(std::shared_ptr<ServerState> state, Stream::socket_type socket, Transport transport);
+  /// `identity` names the client when `socket` is not the client's own connection (TLS is
+  /// relayed over a socket pair); otherwise identify_peer() finds it.
+  Session(std::shared_ptr<ServerState> state, Stream::socket_type socket, Transport transport,
+          std::optional<PeerIdentity> identity = std::nullopt);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;

@@ -21,15 +21,18 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <netinet/in.h>
 #include <optional>
 #include <poll.h>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 namespace aic::api::testing {
 
@@ -112,6 +115,48 @@ private:
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::unique_ptr<Server> server_;
   std::thread thread_;
+};
+
+/// Options with the unix socket at `socket_path` and TCP on 127.0.0.1 (any port), token
+/// "s3cret-token".
+inline ServerOptions tcp_options(const std::string& socket_path) {
+  ServerOptions options;
+  options.unix_socket_path = socket_path;
+  options.tcp_listen = "127.0.0.1:0";
+  options.token = "s3cret-token";
+  return options;
+}
+
+/// Polls `condition` every 5 ms for up to 10 s.
+inline bool wait_for(const std::function<bool()>& condition) {
+  for (int i = 0; i < 2000; ++i) {
+    if (condition()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+/// The log lines a server wrote, from any thread.
+struct LogLines {
+  std::mutex mutex;
+  std::vector<std::string> lines;
+
+  std::function<void(std::string_view)> sink() {
+    return [this](std::string_view line) {
+      std::lock_guard lock(mutex);
+      lines.emplace_back(line);
+    };
+  }
+  std::string all() {
+    std::lock_guard lock(mutex);
+    std::string out;
+    for (const auto& line : lines) {
+      out += line + "\n";
+    }
+    return out;
+  }
 };
 
 /// One parsed response.

@@ -176,14 +176,6 @@ TEST(ServerListen, StopLeavesAnotherServersSocketFileAlone) {
   EXPECT_TRUE(exists(path));
 }
 
-ServerOptions tcp_options(const std::string& socket_path) {
-  ServerOptions options;
-  options.unix_socket_path = socket_path;
-  options.tcp_listen = "127.0.0.1:0";
-  options.token = "s3cret-token";
-  return options;
-}
-
 TEST(ServerListen, TcpRequestsNeedTheBearerToken) {
   TempDir dir;
   ServerHarness server(tcp_options(dir.file("aicd.sock")), ok_router());
@@ -263,37 +255,6 @@ Router slow_router(std::shared_ptr<std::atomic<int>> started, std::chrono::milli
              });
   return router;
 }
-
-bool wait_for(const std::function<bool()>& condition) {
-  for (int i = 0; i < 2000; ++i) {
-    if (condition()) {
-      return true;
-    }
-    std::this_thread::sleep_for(5ms);
-  }
-  return false;
-}
-
-/// The log lines a server wrote, from any thread.
-struct LogLines {
-  std::mutex mutex;
-  std::vector<std::string> lines;
-
-  std::function<void(std::string_view)> sink() {
-    return [this](std::string_view line) {
-      std::lock_guard lock(mutex);
-      lines.emplace_back(line);
-    };
-  }
-  std::string all() {
-    std::lock_guard lock(mutex);
-    std::string out;
-    for (const auto& line : lines) {
-      out += line + "\n";
-    }
-    return out;
-  }
-};
 
 TEST(ServerListen, AConnectionWaitingForARequestMakesRoomForANewOne) {
   TempDir dir;
