@@ -7,7 +7,8 @@
 namespace aic::cli {
 
 Result<std::unique_ptr<RestClient>> connect_daemon(const ParsedArgs& args, const Invocation& inv) {
-  Result<HostAddress> host = resolve_host(args.last("host"), inv.environment);
+  Result<HostAddress> host =
+      resolve_host(args.last("host"), inv.environment, args.last("tlscacert"));
   if (!host) {
     return std::move(host).error();
   }

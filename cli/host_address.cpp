@@ -133,7 +133,8 @@ std::string HostAddress::display() const {
     return "unix://" + path;
   }
   const bool ipv6 = host.find(':') != std::string::npos;
-  return "tcp://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  return std::string(tls ? "https://" : "tcp://") + (ipv6 ? "[" + host + "]" : host) + ":" +
+         std::to_string(port);
 }
 
 Result<HostAddress> parse_host(std::string_view value) {
@@ -164,6 +165,13 @@ Result<HostAddress> parse_host(std::string_view value) {
   if (scheme == "tcp" || scheme == "http") {
     return parse_tcp(value, rest);
   }
+  if (scheme == "https") {
+    auto address = parse_tcp(value, rest);
+    if (address) {
+      address->tls = true;
+    }
+    return address;
+  }
   if (scheme.empty()) {
     return invalid_host(value, "missing scheme");
   }
@@ -177,22 +185,29 @@ HostAddress default_host() {
 }
 
 Result<HostAddress> resolve_host(const std::optional<std::string>& flag,
-                                 const std::map<std::string, std::string>& environment) {
+                                 const std::map<std::string, std::string>& environment,
+                                 const std::optional<std::string>& ca_flag) {
+  Result<HostAddress> parsed = default_host();
   if (flag) {
-    auto parsed = parse_host(*flag);
+    parsed = parse_host(*flag);
     if (!parsed) {
       return std::move(parsed).error().with_context("--host");
     }
-    return parsed;
-  }
-  if (const std::string* env = find_env(environment, "AIC_HOST"); env != nullptr && !env->empty()) {
-    auto parsed = parse_host(*env);
+  } else if (const std::string* env = find_env(environment, "AIC_HOST");
+             env != nullptr && !env->empty()) {
+    parsed = parse_host(*env);
     if (!parsed) {
       return std::move(parsed).error().with_context("AIC_HOST");
     }
-    return parsed;
   }
-  return default_host();
+  if (parsed->tls) {
+    if (ca_flag) {
+      parsed->tls_ca_file = *ca_flag;
+    } else if (const std::string* ca = find_env(environment, "AIC_TLS_CA_CERT"); ca != nullptr) {
+      parsed->tls_ca_file = *ca;
+    }
+  }
+  return parsed;
 }
 
 std::string resolve_token(const std::optional<std::string>& flag,

@@ -1,5 +1,7 @@
 #include "cli/http_socket.hpp"
 
+#include "cli/tls_tunnel.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -211,6 +213,9 @@ Result<Socket> connect_socket(const HostAddress& address, SteadyClock::time_poin
     Socket socket;
     last = connect_one(target, deadline, socket);
     if (last == 0) {
+      if (address.tls) {
+        return open_tls_tunnel(std::move(socket), address, deadline);
+      }
       return socket;
     }
     if (last == ETIMEDOUT && SteadyClock::now() >= deadline) {

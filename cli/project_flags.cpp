@@ -11,8 +11,11 @@ std::vector<FlagSpec> project_flag_specs() {
       {"project-directory", 0, true, "DIR", "Alternate working directory"},
       {"env-file", 0, true, "FILE", "Alternate environment file (repeatable)"},
       {"profile", 0, true, "NAME", "Profile to enable (repeatable)"},
-      {"host", 'H', true, "URL", "aicd address: unix:///path or tcp://host:port (AIC_HOST)"},
+      {"host", 'H', true, "URL",
+       "aicd address: unix:///path, tcp://host:port or https://host:port (AIC_HOST)"},
       {"token", 0, true, "TOKEN", "Bearer token for aicd over TCP (AIC_TOKEN)"},
+      {"tlscacert", 0, true, "FILE",
+       "CA certificates to trust aicd's https:// certificate with (AIC_TLS_CA_CERT)"},
   };
 }
 

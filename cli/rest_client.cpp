@@ -5,6 +5,10 @@
 #include "proto/error_body.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <optional>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -249,12 +253,25 @@ Error read_status_error(HttpConnection& connection, std::string_view method,
   return status_error(head.status, body, address);
 }
 
-/// request() and upload(): `out` on `connection` (kept for the next call when aicd allows),
-/// the whole answer within `timeout` (0: none) and max_body.
-Result<Response> exchange(std::optional<HttpConnection>& connection, const Outgoing& out,
-                          const HostAddress& address, const std::string& token,
-                          const RestLimits& limits, std::chrono::milliseconds timeout) {
-  const Deadline deadline = Deadline::after(timeout);
+/// How long a 429 asks to wait (its Retry-After in seconds, 1 to 5; 1 when absent or odd).
+std::chrono::seconds retry_after(const ResponseHead& head) {
+  const auto it = head.headers.find("retry-after");
+  int seconds = 1;
+  if (it != head.headers.end()) {
+    const std::string& text = it->second;
+    (void)std::from_chars(text.data(), text.data() + text.size(), seconds);
+  }
+  return std::chrono::seconds(std::clamp(seconds, 1, 5));
+}
+
+/// One exchange of request() and upload(). `retry` is set, and the error returned, when aicd
+/// answered 429 (it refused the request before running it: this client has too many in
+/// progress) with its Retry-After.
+Result<Response> exchange_once(std::optional<HttpConnection>& connection, const Outgoing& out,
+                               const HostAddress& address, const std::string& token,
+                               const RestLimits& limits, const Deadline& deadline,
+                               std::chrono::milliseconds timeout,
+                               std::optional<std::chrono::seconds>& retry) {
   const std::string head_bytes = request_head(out, address, token);
   ResponseHead head;
   Result<IoStatus> sent =
@@ -282,12 +299,35 @@ Result<Response> exchange(std::optional<HttpConnection>& connection, const Outgo
     return transfer_error(read, address, out.method, out.target, timeout);
   }
   if (!is_success(head.status)) {
+    if (head.status == 429) {
+      retry = retry_after(head);
+    }
     return status_error(head.status, body, address);
   }
   Response response;
   response.status = head.status;
   response.body = std::move(body);
   return response;
+}
+
+/// request() and upload(): `out` on `connection` (kept for the next call when aicd allows),
+/// the whole answer within `timeout` (0: none) and max_body. A 429 is sent again after its
+/// Retry-After, at most kTooManyRetries times and never past the deadline.
+Result<Response> exchange(std::optional<HttpConnection>& connection, const Outgoing& out,
+                          const HostAddress& address, const std::string& token,
+                          const RestLimits& limits, std::chrono::milliseconds timeout) {
+  constexpr int kTooManyRetries = 3;
+  const Deadline deadline = Deadline::after(timeout);
+  for (int attempt = 0;; ++attempt) {
+    std::optional<std::chrono::seconds> retry;
+    Result<Response> answer =
+        exchange_once(connection, out, address, token, limits, deadline, timeout, retry);
+    if (answer || !retry || attempt >= kTooManyRetries ||
+        SteadyClock::now() + *retry >= deadline.at) {
+      return answer;
+    }
+    std::this_thread::sleep_for(*retry);
+  }
 }
 
 /// What stream() does with the body of a 2xx answer: splits it into lines within max_line.

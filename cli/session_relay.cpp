@@ -178,7 +178,8 @@ Result<SessionEnd> relay_session(int fd, std::string leftover, const SessionIo& 
 Result<SessionEnd> run_session(const ParsedArgs& args, const Invocation& inv, RestClient& client,
                                const std::string& start_path, const std::string& resize_path,
                                bool tty) {
-  Result<HostAddress> host = resolve_host(args.last("host"), inv.environment);
+  Result<HostAddress> host =
+      resolve_host(args.last("host"), inv.environment, args.last("tlscacert"));
   if (!host) {
     return std::move(host).error();
   }

@@ -162,7 +162,7 @@ int run_completion(const Invocation& inv, const ParsedArgs& args) {
 std::vector<FlagSpec> daemon_flag_specs() {
   std::vector<FlagSpec> out;
   for (const auto& f : project_flag_specs()) {
-    if (f.long_name == "host" || f.long_name == "token") {
+    if (f.long_name == "host" || f.long_name == "token" || f.long_name == "tlscacert") {
       out.push_back(f);
     }
   }

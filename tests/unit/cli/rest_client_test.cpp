@@ -187,6 +187,46 @@ TEST(RestClient, SpeaksTcp) {
   EXPECT_TRUE(contains(requests[0], "\r\nAuthorization: Bearer t\r\n")) << requests[0];
 }
 
+TEST(RestClient, TooManyRequestsIsSentAgainAfterRetryAfter) {
+  Recorder recorder;
+  const std::string envelope =
+      R"({"error":{"code":"too_many_requests","message":"busy","details":[]}})";
+  const std::string too_many =
+      "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(envelope.size()) + "\r\n\r\n" + envelope;
+  FakeEngine aicd([&](ServerConnection& c) -> asio::awaitable<void> {
+    for (;;) {
+      std::optional<std::string> request = co_await c.read_request();
+      if (!request) {
+        co_return;
+      }
+      recorder.add(std::move(*request));
+      // Named: GCC 12 double-frees a temporary made inside a co_await expression.
+      const std::string answer =
+          recorder.all().size() < 3 ? too_many : http_response(200, "OK", R"({"ok":1})");
+      co_await c.write(answer);
+    }
+  });
+  RestClient client(unix_host(aicd.path()));
+
+  const auto start = std::chrono::steady_clock::now();
+  auto response = client.request("PUT", "/v1/projects/demo", nlohmann::json{{"a", 1}});
+  ASSERT_TRUE(response) << response.error().describe();
+  EXPECT_EQ(response->json()["ok"], 1);
+  EXPECT_EQ(recorder.all().size(), 3u) << "two refusals, then the answer";
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 2s) << "waited Retry-After each time";
+
+  // Within a deadline shorter than Retry-After, the 429 is the answer.
+  Recorder second;
+  FakeEngine always(answer_recording(second, too_many));
+  RestClient impatient(unix_host(always.path()));
+  auto refused = impatient.request("GET", "/v1/version", std::nullopt, 500ms);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message(), "busy");
+  EXPECT_EQ(second.all().size(), 1u);
+}
+
 TEST(RestClient, ErrorEnvelopeBecomesTheError) {
   Recorder recorder;
   const std::string envelope = R"({"error":{"code":"not_found","message":"project demo not found",)"
@@ -579,6 +619,8 @@ const HostRow kHostRows[] = {
     {"HttpIsTcp", "http://host:80", "tcp://host:80"},
     {"BracketedIpv6", "tcp://[::1]:9000", "tcp://[::1]:9000"},
     {"HighestPort", "tcp://h:65535", "tcp://h:65535"},
+    {"HttpsIsTcpWithTls", "https://aicd.internal:8443", "https://aicd.internal:8443"},
+    {"HttpsBracketedIpv6", "https://[::1]:8443/", "https://[::1]:8443"},
 };
 
 class ParseHost : public ::testing::TestWithParam<HostRow> {};
@@ -628,7 +670,7 @@ const BadHostRow kBadHostRows[] = {
     {"BadIpv6", "tcp://[xyz]:1", "invalid IPv6 address \"xyz\""},
     {"JunkAfterIpv6", "tcp://[::1]x", "unexpected \"x\" after the host"},
     {"BadHostName", "tcp://ho st:1", "invalid host \"ho st\""},
-    {"Https", "https://host:443", "the https scheme is not supported"},
+    {"HttpsWithoutPort", "https://host", "missing port"},
     {"Ssh", "ssh://host", "the ssh scheme is not supported"},
     {"SchemesAreCaseSensitive", "TCP://h:1", "the TCP scheme is not supported"},
 };
@@ -642,7 +684,8 @@ TEST_P(ParseHostRejects, SayingWhyAndWhatIsAccepted) {
   EXPECT_EQ(address.error().code(), ErrorCode::InvalidSpec);
   EXPECT_EQ(address.error().message(), "invalid aicd address \"" + std::string(row.value) +
                                            "\": " + row.why +
-                                           " (use unix:///path/to/aicd.sock or tcp://host:port)");
+                                           " (use unix:///path/to/aicd.sock, tcp://host:port or "
+                                           "https://host:port)");
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, ParseHostRejects, ::testing::ValuesIn(kBadHostRows),
@@ -683,6 +726,22 @@ TEST(ResolveHost, NamesWhereABadValueCameFrom) {
   ASSERT_FALSE(from_env);
   EXPECT_EQ(from_env.error().context(), std::vector<std::string>{"AIC_HOST"});
   EXPECT_EQ(from_env.error().code(), ErrorCode::InvalidSpec);
+}
+
+TEST(ResolveHost, TakesTheTlsCaFromTheFlagOrAicTlsCaCert) {
+  const std::map<std::string, std::string> env = {{"AIC_HOST", "https://h:8443"},
+                                                  {"AIC_TLS_CA_CERT", "/env/ca.pem"}};
+  const auto from_env = resolve_host(std::nullopt, env);
+  ASSERT_TRUE(from_env) << from_env.error().describe();
+  EXPECT_TRUE(from_env->tls);
+  EXPECT_EQ(from_env->tls_ca_file, "/env/ca.pem");
+  const auto from_flag = resolve_host(std::nullopt, env, std::string("/flag/ca.pem"));
+  ASSERT_TRUE(from_flag);
+  EXPECT_EQ(from_flag->tls_ca_file, "/flag/ca.pem");
+  const auto plain = resolve_host("tcp://h:1", env, std::string("/flag/ca.pem"));
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->tls);
+  EXPECT_EQ(plain->tls_ca_file, "") << "only https:// uses it";
 }
 
 TEST(ResolveToken, FlagBeatsAicTokenEvenWhenEmpty) {
