@@ -54,6 +54,14 @@ struct GpuScheduler::State {
   std::int64_t probed_ns = 0;
   /// Foreign containers' GPU requests by container id: inspected once, as they cannot change.
   std::map<std::string, std::vector<ForeignGpuRequest>> foreign;
+  /// Containers being inspected for `foreign` now; a concurrent observe waits for these
+  /// instead of inspecting them again.
+  std::set<std::string> inspecting;
+  std::shared_ptr<Signal> inspected = std::make_shared<Signal>(executor);
+  /// Inspections of new containers at once, per observe.
+  static constexpr std::size_t kParallelInspects = 16;
+  /// How long an observe waits for another one's inspections.
+  static constexpr std::chrono::seconds kInspectWait{30};
   /// Planned holds by project: (UUID, hold).
   std::map<std::string, std::vector<std::pair<std::string, gpu::Hold>>> planned;
   proto::GpuStatus last;
@@ -124,6 +132,44 @@ struct GpuScheduler::State {
     co_return Result<void>{};
   }
 
+  /// Reads the GPU requests of containers new to `foreign` (listed in `inspecting` by the
+  /// caller), kParallelInspects at a time; takes them out of `inspecting` and wakes waiting
+  /// observes whatever happens.
+  asio::awaitable<Result<void>> inspect_new(std::vector<std::string> ids) {
+    std::optional<Error> failure;
+    for (std::size_t begin = 0; begin < ids.size(); begin += kParallelInspects) {
+      const std::size_t end = std::min(ids.size(), begin + kParallelInspects);
+      std::vector<Task> tasks;
+      for (std::size_t i = begin; i < end && !failure; ++i) {
+        tasks.push_back([this, id = ids[i]]() -> asio::awaitable<Result<void>> {
+          Result<engine::ContainerInspect> read = co_await docker.inspect_container(id);
+          if (!read) {
+            if (read.error().code() == ErrorCode::NotFound) {
+              co_return Result<void>{}; // removed meanwhile
+            }
+            co_return std::move(read).error().with_context("inspecting container " + id);
+          }
+          foreign[id] = foreign_gpu_requests(*read);
+          co_return Result<void>{};
+        });
+      }
+      std::vector<Result<void>> results = co_await run_parallel(executor, std::move(tasks));
+      for (Result<void>& done : results) {
+        if (!done && !failure) {
+          failure = std::move(done).error();
+        }
+      }
+    }
+    for (const std::string& id : ids) {
+      inspecting.erase(id);
+    }
+    inspected->notify_all();
+    if (failure) {
+      co_return std::move(*failure);
+    }
+    co_return Result<void>{};
+  }
+
   asio::awaitable<Result<GpuSnapshot>> observe(std::string project) {
     if (!probed) {
       if (Result<void> ok = co_await probe(); !ok) {
@@ -141,6 +187,8 @@ struct GpuScheduler::State {
       co_return std::move(containers).error().with_context("listing containers for GPU holds");
     }
     std::set<std::string> seen;
+    std::vector<std::string> to_inspect;
+    std::vector<std::string> others_inspect;
     for (const auto& c : *containers) {
       seen.insert(c.id);
       // aicd's containers with GPU labels say what they hold; every other one (also aicd's
@@ -150,16 +198,31 @@ struct GpuScheduler::State {
           foreign.count(c.id) != 0) {
         continue;
       }
-      Result<engine::ContainerInspect> inspected = co_await docker.inspect_container(c.id);
-      if (!inspected) {
-        if (inspected.error().code() == ErrorCode::NotFound) {
-          continue; // removed meanwhile
-        }
-        co_return std::move(inspected).error().with_context("inspecting container " + c.id);
+      if (inspecting.insert(c.id).second) {
+        to_inspect.push_back(c.id);
+      } else {
+        others_inspect.push_back(c.id);
       }
-      foreign[c.id] = foreign_gpu_requests(*inspected);
     }
-    std::erase_if(foreign, [&](const auto& kv) { return seen.count(kv.first) == 0; });
+    if (Result<void> read = co_await inspect_new(std::move(to_inspect)); !read) {
+      co_return std::move(read).error();
+    }
+    const auto deadline = std::chrono::steady_clock::now() + kInspectWait;
+    const auto pending = [&] {
+      return std::any_of(others_inspect.begin(), others_inspect.end(),
+                         [&](const std::string& id) { return inspecting.count(id) != 0; });
+    };
+    while (pending() && std::chrono::steady_clock::now() < deadline) {
+      co_await inspected->wait(std::chrono::milliseconds(500));
+    }
+    if (pending()) {
+      co_return Error(ErrorCode::Timeout, "containers inspected for GPU holds by another request "
+                                          "have not answered for " +
+                                              std::to_string(kInspectWait.count()) + " s");
+    }
+    std::erase_if(foreign, [&](const auto& kv) {
+      return seen.count(kv.first) == 0 && inspecting.count(kv.first) == 0;
+    });
 
     GpuSnapshot out;
     out.inventory = inventory;
