@@ -40,10 +40,18 @@ TEST_F(LogFloodTest, SlowLogReadersKeepAicdsMemoryBounded) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     peak = std::max(peak, aicd_->rss_kib());
   }
-  // Each stalled reader may hold 1 MiB of lines plus what one read of the stream brings.
+  // Each stalled reader may hold 1 MiB of lines plus what one read of the stream brings. Under
+  // AddressSanitizer freed memory waits in a quarantine (32 MiB in scripts/test.sh) and every
+  // allocation has red zones, so the bound is wider there; without the readers' bound aicd grows
+  // by hundreds of MiB either way.
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr long kBoundKib = 128 * 1024;
+#else
+  constexpr long kBoundKib = 32 * 1024;
+#endif
   const long grown_kib = peak - before;
   RecordProperty("aicd_rss_growth_kib", static_cast<int>(grown_kib));
-  EXPECT_LT(grown_kib, 32 * 1024) << "aicd grew from " << before << " KiB to " << peak
+  EXPECT_LT(grown_kib, kBoundKib) << "aicd grew from " << before << " KiB to " << peak
                                   << " KiB with " << kReaders << " stalled readers";
   // Still serving, and the readers were really following (the project is being flooded).
   AicResult ps = aic({"ps"});

@@ -133,7 +133,8 @@ TEST_F(EventHubTest, LongValuesAndTooManyAttributesAreCut) {
     big.attributes["k" + std::to_string(1000 + i)] = std::string(10'000, 'v');
   }
   hub.publish(big);
-  const proto::ProjectEvent& stored = hub.read_after(0, {}, 1).events.at(0);
+  const proto::ProjectEvent stored =
+      hub.read_after(0, {}, 1).events.at(0); // a copy: the batch is a temporary
   EXPECT_EQ(stored.action.size(), EventHub::kMaxValueBytes);
   EXPECT_EQ(stored.attributes.size(), EventHub::kMaxAttributes);
   EXPECT_EQ(stored.attributes.begin()->second.size(), EventHub::kMaxValueBytes);
