@@ -3,6 +3,7 @@
 #include "proto/json_fields.hpp"
 
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace aic::proto {
@@ -139,6 +140,12 @@ std::optional<std::int64_t> parse_rfc3339_ns(std::string_view s) {
       days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const std::int64_t seconds =
       days * kSecondsPerDay + hour * 3600 + minute * 60 + second - offset_s;
+  // Unix nanoseconds in 64 bits reach from 1677 to 2262; the engine writes 0001-01-01 for
+  // "never" (a container's StartedAt before its first start), which is no time at all here.
+  constexpr std::int64_t kMaxSeconds = std::numeric_limits<std::int64_t>::max() / kNsPerSecond - 1;
+  if (seconds < -kMaxSeconds || seconds > kMaxSeconds) {
+    return std::nullopt;
+  }
   return seconds * kNsPerSecond + nanos;
 }
 

@@ -62,7 +62,9 @@ void from_json(const nlohmann::json& j, ProjectEvent& v);
 
 /// "2024-05-01T10:00:00.123456789Z": UTC, always nine fraction digits.
 std::string format_rfc3339_ns(std::int64_t unix_ns);
-/// Reads "YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)" into unix nanoseconds; nullopt otherwise.
+/// Reads "YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)" into unix nanoseconds; nullopt otherwise,
+/// and for times that 64-bit nanoseconds cannot hold (before 1678, after 2261), such as the
+/// engine's "0001-01-01T00:00:00Z" for never.
 std::optional<std::int64_t> parse_rfc3339_ns(std::string_view text);
 
 } // namespace aic::proto

@@ -22,6 +22,11 @@ TEST(ProjectEventTime, ParsesFractionsAndOffsets) {
   EXPECT_FALSE(parse_rfc3339_ns("2024-13-01T10:00:00Z"));
   EXPECT_FALSE(parse_rfc3339_ns("2024-05-01T10:00:00.Z"));
   EXPECT_FALSE(parse_rfc3339_ns("2024-05-01T10:00:00Zjunk"));
+  // The engine's "never" and other times 64-bit nanoseconds cannot hold (found by UBSan: the
+  // multiplication overflowed).
+  EXPECT_FALSE(parse_rfc3339_ns("0001-01-01T00:00:00Z"));
+  EXPECT_FALSE(parse_rfc3339_ns("9999-12-31T23:59:59Z"));
+  EXPECT_TRUE(parse_rfc3339_ns("1970-01-01T00:00:00Z"));
   for (std::int64_t ns : {std::int64_t{0}, std::int64_t{1'714'557'600'123'456'789},
                           std::int64_t{4'102'444'800'999'999'999}}) {
     EXPECT_EQ(parse_rfc3339_ns(format_rfc3339_ns(ns)), ns);
