@@ -280,6 +280,7 @@ int main(int argc, char** argv) {
   aic::engine::DockerClient docker(io.get_executor(), client_options);
   aic::events::EventHub events(io.get_executor());
   aic::supervisor::ProjectOperations operations(io.get_executor(), docker);
+  operations.set_blocking_pool(&blocking);
   aic::supervisor::GpuSchedulerOptions gpu_options;
   gpu_options.inventory.file = flags.gpu_inventory.value_or("");
   if (const char* nvml = std::getenv("AIC_NVML_LIBRARY"); nvml && *nvml) {

@@ -184,24 +184,28 @@ asio::awaitable<void> put_project(DaemonContext& ctx, Request& request, Responde
     co_await respond_error(responder, failure);
     co_return;
   }
-  proto::ComposeInputs inputs = up->inputs;
-  std::function<Result<supervisor::LoadedInputs>()> load = [inputs]() {
-    return supervisor::load_inputs(inputs);
+  // Loading and planning every service take long enough for a large project to stall the io
+  // thread's other clients, so both run on the blocking pool.
+  supervisor::ProjectOperations* operations = &ctx.operations;
+  std::function<Result<supervisor::LoadedInputs>()> load =
+      [operations, up, name]() -> Result<supervisor::LoadedInputs> {
+    Result<supervisor::LoadedInputs> loaded = supervisor::load_inputs(up->inputs);
+    if (!loaded) {
+      return loaded;
+    }
+    if (loaded->spec.name != name) {
+      return Error(ErrorCode::InvalidSpec,
+                   "the files name project " + loaded->spec.name + ", not " + name);
+    }
+    if (Result<void> valid = operations->validate_up(*loaded, up->options); !valid) {
+      return std::move(valid).error();
+    }
+    return loaded;
   };
   Result<supervisor::LoadedInputs> loaded =
       co_await on_pool<supervisor::LoadedInputs>(ctx.blocking, load);
   if (!loaded) {
     co_await respond_error(responder, loaded.error());
-    co_return;
-  }
-  if (loaded->spec.name != name) {
-    Error failure = Error(ErrorCode::InvalidSpec,
-                          "the files name project " + loaded->spec.name + ", not " + name);
-    co_await respond_error(responder, failure);
-    co_return;
-  }
-  if (Result<void> valid = ctx.operations.validate_up(*loaded, up->options); !valid) {
-    co_await respond_error(responder, valid.error());
     co_return;
   }
   if (!co_await claim(ctx, name, responder)) {

@@ -99,6 +99,7 @@ asio::awaitable<Result<void>> ProjectOperations::up(const LoadedInputs& project,
   UpRun run(docker_, start_mutex_, project, std::move(options), std::move(progress), executor);
   run.use_gpus(gpus_);
   run.guard_paths(guarded_paths_);
+  run.validate_on(blocking_);
   co_return co_await run.run();
 }
 

@@ -59,9 +59,15 @@ public:
   void set_guarded_paths(std::vector<std::string> paths) { guarded_paths_ = std::move(paths); }
   const std::vector<std::string>& guarded_paths() const { return guarded_paths_; }
 
+  /// `up` plans (validates) on `pool` rather than the io thread (without one, the default, on
+  /// the caller's thread).
+  void set_blocking_pool(boost::asio::thread_pool* pool) { blocking_ = pool; }
+
   /// The checks `up` makes before its first engine call (unsupported keys, values the engine
   /// cannot take, options naming unknown services), for callers that act only on a valid
-  /// project (aicd saves the desired state only then).
+  /// project (aicd saves the desired state only then). Reads only what is fixed at start (the
+  /// guarded paths, the scheduler's policy), so any thread may call it: a project of thousands
+  /// of services takes long enough to plan that aicd does it on its blocking pool.
   Result<void> validate_up(const LoadedInputs& project, const proto::UpOptions& options);
 
   /// Brings the project to the declared state. Validates everything (unsupported keys, values
@@ -105,6 +111,7 @@ private:
   AsyncMutex start_mutex_;
   boost::asio::any_io_executor start_mutex_executor_;
   GpuScheduler* gpus_ = nullptr;
+  boost::asio::thread_pool* blocking_ = nullptr;
   std::vector<std::string> guarded_paths_;
 };
 

@@ -127,9 +127,8 @@ Result<void> UpRun::validate() {
     }
     hashes_[name] = plan::service_config_hash(*node);
     if (request) {
-      gpu::Policy policy = gpus_ ? gpus_->policy() : gpu::Policy::Spread;
       Result<std::optional<plan::ServiceGpu>> gpu =
-          plan::service_gpu(project_.loaded.model, name, *request, policy);
+          plan::service_gpu(project_.loaded.model, name, *request, gpu_policy_);
       if (!gpu) {
         for (const auto& d : gpu.error().details()) {
           if (std::find(problems.begin(), problems.end(), d) == problems.end()) {
@@ -216,18 +215,38 @@ Result<engine::ContainerCreate> UpRun::create_request(const std::string& service
   return request;
 }
 
+asio::awaitable<Result<void>> UpRun::validate_off_thread() {
+  if (validation_pool_ == nullptr) {
+    co_return validate();
+  }
+  // This coroutine waits for the work, so nothing else touches the run meanwhile.
+  std::function<Result<bool>()> work = [this]() -> Result<bool> {
+    if (Result<void> ok = validate(); !ok) {
+      return std::move(ok).error();
+    }
+    return true;
+  };
+  Result<bool> valid = co_await on_pool<bool>(*validation_pool_, work);
+  if (!valid) {
+    co_return std::move(valid).error();
+  }
+  co_return Result<void>{};
+}
+
 asio::awaitable<Result<void>> UpRun::run() {
-  if (auto ok = validate(); !ok) {
+  if (auto ok = co_await validate_off_thread(); !ok) {
     co_return ok;
   }
   Result<engine::ApiVersion> version = co_await docker_.api_version();
   if (!version) {
     co_return std::move(version).error().with_context("connecting to the Docker engine");
   }
-  api_minor_ = version->minor;
   // Re-check with the negotiated version (it decides how networks are attached).
-  if (auto ok = validate(); !ok) {
-    co_return ok;
+  if (version->minor != api_minor_) {
+    api_minor_ = version->minor;
+    if (auto ok = co_await validate_off_thread(); !ok) {
+      co_return ok;
+    }
   }
 
   engine::EventFilter filter;

@@ -28,12 +28,20 @@ public:
 
   /// Places GPU reservations through `gpus` (docs/gpus.md); without it, device requests go to
   /// the engine as Compose sends them.
-  void use_gpus(GpuScheduler* gpus) { gpus_ = gpus; }
+  void use_gpus(GpuScheduler* gpus) {
+    gpus_ = gpus;
+    gpu_policy_ = gpus ? gpus->policy() : gpu::Policy::Spread;
+  }
+  /// run() validates on `pool` (without one, on the caller's thread): planning every service
+  /// of a large project takes long enough to stall the io thread's other clients.
+  void validate_on(boost::asio::thread_pool* pool) { validation_pool_ = pool; }
   /// Bind mounts that expose one of `paths` are refused (plan::ContainerContext::guarded_paths).
   void guard_paths(std::vector<std::string> paths) { guarded_paths_ = std::move(paths); }
 
   boost::asio::awaitable<Result<void>> run();
-  /// Everything checked before the first engine call; run() does it too.
+  /// Everything checked before the first engine call; run() does it too. Reads only this run
+  /// and what was fixed when it was set up (no engine, no scheduler state), so it may run on
+  /// any one thread while the run waits for it.
   Result<void> validate();
 
 private:
@@ -50,6 +58,8 @@ private:
     std::optional<Error> error;
   };
 
+  /// validate() on the validation pool, if any.
+  boost::asio::awaitable<Result<void>> validate_off_thread();
   boost::asio::awaitable<Result<void>> observe();
   boost::asio::awaitable<Result<void>> ensure_images();
   /// Places every GPU reservation of the plan (all or nothing) before anything is created:
@@ -121,6 +131,8 @@ private:
   };
   std::map<std::string, Inspected> inspected_; ///< by container id
   GpuScheduler* gpus_ = nullptr;
+  gpu::Policy gpu_policy_ = gpu::Policy::Spread; ///< the scheduler's, read when it was set
+  boost::asio::thread_pool* validation_pool_ = nullptr;
   std::vector<std::string> guarded_paths_;
   /// What create_request() hands the planner, less the container's own names; see there.
   mutable std::optional<plan::ContainerContext> context_;
