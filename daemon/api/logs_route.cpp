@@ -6,10 +6,12 @@
 #include "plan/naming.hpp"
 #include "supervisor/async_sync.hpp"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <chrono>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -19,6 +21,8 @@ namespace aic::api {
 namespace asio = boost::asio;
 
 namespace {
+
+constexpr std::size_t kParallelLogOpens = 16;
 
 struct LogState {
   explicit LogState(asio::any_io_executor ex) : changed(std::move(ex)) {}
@@ -234,14 +238,28 @@ asio::awaitable<void> stream_project_logs(DaemonContext& ctx, Request& request,
   }
   auto state = std::make_shared<LogState>(ctx.executor);
   std::set<std::string> seen;
+  std::vector<supervisor::Task> opens;
   for (const auto& c : *containers) {
     seen.insert(c.id);
     if (!wanted(c.labels, services, index)) {
       continue;
     }
-    std::string id = c.id;
     nlohmann::json origin = origin_of(c.names.empty() ? c.id : c.names.front(), c.labels);
-    co_await follow_container(ctx, state, id, options, origin);
+    opens.push_back([&ctx, state, id = c.id, options,
+                     origin = std::move(origin)]() -> asio::awaitable<Result<void>> {
+      co_await follow_container(ctx, state, id, options, origin);
+      co_return Result<void>{};
+    });
+  }
+  // The streams are opened kParallelLogOpens at a time: one after another, a busy engine made
+  // a project of 30 containers wait seconds for its first line.
+  for (std::size_t begin = 0; begin < opens.size(); begin += kParallelLogOpens) {
+    const auto end = opens.begin() +
+                     static_cast<std::ptrdiff_t>(std::min(opens.size(), begin + kParallelLogOpens));
+    std::vector<supervisor::Task> batch(
+        std::make_move_iterator(opens.begin() + static_cast<std::ptrdiff_t>(begin)),
+        std::make_move_iterator(end));
+    (void)co_await supervisor::run_parallel(ctx.executor, std::move(batch));
   }
   if (events) {
     asio::co_spawn(ctx.executor,
