@@ -308,14 +308,24 @@ class Soak:
                     else:
                         # whole frames only; a frame cut by the end of the hold is fine
                         for frame in data.split(b"\n\n")[:-1]:
-                            for line in frame.split(b"\n"):
+                            lines = frame.split(b"\n")
+                            # A replay from id 0 once aicd's event buffer has overflowed starts
+                            # with a `gap` frame saying how many events are gone (docs/api.md).
+                            gap = b"event: gap" in lines
+                            for line in lines:
                                 if line.startswith(b"data:"):
                                     try:
                                         ev = json.loads(line[5:])
                                     except ValueError as e:
                                         err = ("bad body", f"frame not JSON: {e}: {line[:120]!r}")
                                         break
-                                    if ev.get("project") != self.a.project_s:
+                                    if gap:
+                                        if not (replay and ev.get("reason") == "overflow" and
+                                                ev.get("after_id") == 0 and
+                                                ev.get("lost", 0) > 0 and
+                                                ev.get("first_id", 0) > ev.get("lost", 0)):
+                                            err = ("bad body", f"unexpected gap {line[:120]!r}")
+                                    elif ev.get("project") != self.a.project_s:
                                         err = ("bad body", f"another project's event {line[:120]!r}")
             stats.add(endpoint, code, ms, err)
         except (OSError, http.client.HTTPException) as e:
