@@ -32,6 +32,10 @@ inline constexpr std::string_view kGpuUuids = "io.aic.gpu.uuids";
 inline constexpr std::string_view kGpuMode = "io.aic.gpu.mode";
 inline constexpr std::string_view kGpuMemory = "io.aic.gpu.memory";
 inline constexpr std::string_view kGpuRequest = "io.aic.gpu.request";
+/// "true" on a container aicd created that asks the engine for no GPU at all (no device
+/// request, no CDI name, no NVIDIA_VISIBLE_DEVICES under the nvidia runtime): the GPU ledger
+/// counts it without inspecting it.
+inline constexpr std::string_view kGpuNone = "io.aic.gpu.none";
 } // namespace label
 
 /// The Compose version aic reports in `com.docker.compose.version` (the v2 line it follows).

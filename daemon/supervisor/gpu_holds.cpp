@@ -31,8 +31,12 @@ std::vector<std::string> split_list(const std::string& text) {
 } // namespace
 
 std::vector<ForeignGpuRequest> foreign_gpu_requests(const engine::ContainerInspect& c) {
+  return gpu_requests(c.config);
+}
+
+std::vector<ForeignGpuRequest> gpu_requests(const engine::ContainerCreate& c) {
   std::vector<ForeignGpuRequest> out;
-  for (const auto& d : c.config.device_requests) {
+  for (const auto& d : c.device_requests) {
     if (d.driver == "cdi") {
       ForeignGpuRequest cdi;
       for (const auto& id : d.device_ids) {
@@ -61,10 +65,10 @@ std::vector<ForeignGpuRequest> foreign_gpu_requests(const engine::ContainerInspe
       out.push_back({d.count, {}});
     }
   }
-  if (out.empty() && c.config.runtime == "nvidia") {
+  if (out.empty() && c.runtime == "nvidia") {
     std::string visible;
     bool set = false;
-    for (const auto& kv : c.config.env) {
+    for (const auto& kv : c.env) {
       if (kv.rfind("NVIDIA_VISIBLE_DEVICES=", 0) == 0) {
         visible = kv.substr(23); // the last one wins, as in the toolkit
         set = true;
@@ -77,6 +81,14 @@ std::vector<ForeignGpuRequest> foreign_gpu_requests(const engine::ContainerInspe
     }
   }
   return out;
+}
+
+void label_gpu_free(engine::ContainerCreate& c) {
+  if (gpu_requests(c).empty()) {
+    c.labels[std::string(plan::label::kGpuNone)] = "true";
+  } else {
+    c.labels.erase(std::string(plan::label::kGpuNone));
+  }
 }
 
 std::optional<LabelledHold> labelled_hold(const std::map<std::string, std::string>& labels) {

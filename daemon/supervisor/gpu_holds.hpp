@@ -27,6 +27,12 @@ struct ForeignGpuRequest {
 /// driver with a GPU capability), CDI names "nvidia.com/gpu=<x>", and, under the "nvidia"
 /// runtime, NVIDIA_VISIBLE_DEVICES ("all", a list; "none", "void" and unset hold none).
 std::vector<ForeignGpuRequest> foreign_gpu_requests(const engine::ContainerInspect& c);
+/// The same, read from a create request.
+std::vector<ForeignGpuRequest> gpu_requests(const engine::ContainerCreate& c);
+
+/// Labels a create request that asks the engine for no GPU (io.aic.gpu.none), so the ledger
+/// need not inspect it; removes a label of that name a service set itself when it does ask.
+void label_gpu_free(engine::ContainerCreate& c);
 
 /// The holds an aicd container records in its labels; nullopt when it has none.
 struct LabelledHold {

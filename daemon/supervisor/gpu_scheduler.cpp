@@ -191,10 +191,11 @@ struct GpuScheduler::State {
     std::vector<std::string> others_inspect;
     for (const auto& c : *containers) {
       seen.insert(c.id);
-      // aicd's containers with GPU labels say what they hold; every other one (also aicd's
-      // from before GPU scheduling) is read from its DeviceRequests, once.
+      // aicd's containers say what they hold in their labels (GPUs, or none at all); every
+      // other one (also aicd's from before those labels) is read from its DeviceRequests, once.
       if (labelled_hold(c.labels) ||
           !plan::label_value(c.labels, plan::label::kGpuRequest).empty() ||
+          plan::label_value(c.labels, plan::label::kGpuNone) == "true" ||
           foreign.count(c.id) != 0) {
         continue;
       }

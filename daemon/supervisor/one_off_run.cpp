@@ -5,6 +5,7 @@
 #include "plan/dependency_graph.hpp"
 #include "plan/gpu_request.hpp"
 #include "plan/naming.hpp"
+#include "supervisor/gpu_holds.hpp"
 #include "supervisor/project_resources.hpp"
 
 #include <algorithm>
@@ -335,6 +336,7 @@ asio::awaitable<Result<OneOffContainer>> create_one_off(engine::DockerClient& do
       !placed) {
     co_return std::move(placed).error();
   }
+  label_gpu_free(*create);
   Result<engine::CreatedId> created = co_await docker.create_container(*create);
   if (!created) {
     co_return std::move(created).error().with_context("creating container " + name);

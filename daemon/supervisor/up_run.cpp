@@ -211,6 +211,7 @@ Result<engine::ContainerCreate> UpRun::create_request(const std::string& service
     return Error(ErrorCode::Internal, "service " + service + " replica " + std::to_string(number) +
                                           " has no GPU placement");
   }
+  label_gpu_free(*request);
   request->name = name;
   return request;
 }

@@ -215,5 +215,45 @@ TEST_F(EventsTest, MetricsShowTheProjectsRunningContainerAndTheCallsThatMadeIt) 
               Not(HasSubstr("project=\"" + project_ + "\",service=\"web\",state=\"running\"")));
 }
 
+/// How many container inspections aicd has sent the engine, from its /metrics.
+long inspections(const std::string& metrics) {
+  const std::string key = "aic_engine_call_duration_seconds_count{method=\"GET\","
+                          "endpoint=\"/containers/{id}/json\"} ";
+  const auto at = metrics.find(key);
+  return at == std::string::npos ? 0 : std::stol(metrics.substr(at + key.size()));
+}
+
+TEST_F(EventsTest, GpusInspectsOnlyTheContainersThatDoNotSayWhatGpusTheyHold) {
+  (void)get("/v1/gpus"); // whatever the engine already runs is read now, once
+  compose("services:\n  web:\n" + kSleep + "  api:\n" + kSleep);
+  ASSERT_EQ(aic({"up", "-d"}).exit_code, 0);
+  EXPECT_EQ(inspect(name("web"), "{{index .Config.Labels \"io.aic.gpu.none\"}}"), "true");
+  // Once aicd's own inspections after the up are over:
+  long before = inspections(get("/metrics"));
+  for (int i = 0; i < 20; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const long now = inspections(get("/metrics"));
+    if (now == before) {
+      break;
+    }
+    before = now;
+  }
+  // A container of another tool says nothing: it is read from the engine, once.
+  const std::string foreign = project_ + "-foreign";
+  struct Remove {
+    std::string name;
+    ~Remove() { run_shell(docker_cli() + " rm -f " + name + " >/dev/null 2>&1"); }
+  } remove{foreign};
+  ASSERT_EQ(run_shell(docker_cli() + " run -d --name " + foreign + " " + std::string(kTestImage) +
+                      " sleep 3600")
+                .exit_code,
+            0);
+  const json first = json::parse(get("/v1/gpus"), nullptr, false);
+  ASSERT_TRUE(first.is_object()) << "GET /v1/gpus did not answer JSON";
+  (void)get("/v1/gpus");
+  EXPECT_EQ(inspections(get("/metrics")) - before, 1)
+      << "web and api are labelled io.aic.gpu.none; only " << foreign << " needs reading";
+}
+
 } // namespace
 } // namespace aic::e2e

@@ -57,6 +57,32 @@ TEST(GpuHolds, TheNvidiaRuntimeHandsOutWhatNvidiaVisibleDevicesSays) {
   EXPECT_THAT(foreign_gpu_requests(c), IsEmpty());
 }
 
+TEST(GpuHolds, OnlyACreateThatAsksForNoGpuIsLabelledGpuFree) {
+  const std::string none(plan::label::kGpuNone);
+  engine::ContainerCreate plain;
+  plain.env = {"NVIDIA_VISIBLE_DEVICES=all"}; // without the nvidia runtime, just a variable
+  label_gpu_free(plain);
+  EXPECT_EQ(plain.labels[none], "true");
+
+  engine::ContainerCreate placed;
+  placed.device_requests = {{.driver = "nvidia", .device_ids = {"GPU-a1"}}};
+  label_gpu_free(placed);
+  EXPECT_EQ(placed.labels.count(none), 0u);
+
+  // A service's own label of that name does not hide what it asks for.
+  engine::ContainerCreate runtime;
+  runtime.runtime = "nvidia";
+  runtime.env = {"NVIDIA_VISIBLE_DEVICES=0"};
+  runtime.labels[none] = "true";
+  label_gpu_free(runtime);
+  EXPECT_EQ(runtime.labels.count(none), 0u);
+
+  engine::ContainerCreate cdi;
+  cdi.device_requests = {{.driver = "cdi", .device_ids = {"nvidia.com/gpu=all"}}};
+  label_gpu_free(cdi);
+  EXPECT_EQ(cdi.labels.count(none), 0u);
+}
+
 TEST(GpuHolds, LabelsRebuildTheHoldsOfAicsContainers) {
   std::map<std::string, std::string> labels = {
       {std::string(plan::label::kGpuUuids), "GPU-a0,GPU-a2"},
