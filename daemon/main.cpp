@@ -5,6 +5,7 @@
 #include "api/server.hpp"
 #include "api/status_cache.hpp"
 #include "api/v1_routes.hpp"
+#include "core/heap_trim.hpp"
 #include "engine/docker_client.hpp"
 #include "engine/docker_host.hpp"
 #include "events/engine_event_source.hpp"
@@ -16,7 +17,9 @@
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <csignal>
 #include <cstdlib>
@@ -399,6 +402,21 @@ int main(int argc, char** argv) {
                                               ? std::getenv("DOCKER_HOST")
                                               : "unix:///var/run/docker.sock"));
 
+  // Once a minute the heap's free pages go back to the system, on the blocking pool: a burst of
+  // requests otherwise leaves aicd at its high-water mark for good (docs/reliability.md, soak).
+  asio::steady_timer trim_timer(io);
+  std::function<void(const boost::system::error_code&)> trim_heap =
+      [&](const boost::system::error_code& ec) {
+        if (ec) {
+          return;
+        }
+        asio::post(blocking, [] { (void)aic::release_free_heap(); });
+        trim_timer.expires_after(std::chrono::minutes(1));
+        trim_timer.async_wait(trim_heap);
+      };
+  trim_timer.expires_after(std::chrono::minutes(1));
+  trim_timer.async_wait(trim_heap);
+
   asio::signal_set stop_signals(io, SIGTERM, SIGINT);
   stop_signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) {
@@ -410,6 +428,7 @@ int main(int argc, char** argv) {
     event_source.stop();
     events.close();
     server.stop();
+    trim_timer.cancel();
     io.stop();
   });
   asio::signal_set hup(io, SIGHUP);
