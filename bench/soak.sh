@@ -11,8 +11,9 @@
 #     events and logs, a few `aic ps`), every answer checked against its endpoint's expected
 #     statuses (bench/soak.py, EXPECTED); anything else (5xx, 429, refused/reset connections,
 #     answers slower than 10 s, bodies of the wrong shape) is an error;
-#   - aicd's RSS and open fds sampled every 10 s, with a "flat" verdict (after the first minute,
-#     the last third's mean within +20 % RSS / +10 fds of the first third's).
+#   - aicd's RSS and open fds sampled every 10 s: RSS "flat" when, after the first minute, the
+#     last third's mean is within +20 % of the first third's; no descriptor leaked when aicd's
+#     open fds at rest after the traffic are within +10 of those at rest before it.
 # Prints a markdown summary; exits non-zero when any check failed. Everything it creates (its
 # aicd, both projects' containers and networks, its temp dir) is removed at the end, also on
 # Ctrl-C. The driver is bench/soak.py (Python 3, standard library only).
