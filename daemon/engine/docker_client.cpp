@@ -237,9 +237,19 @@ asio::awaitable<Result<std::unique_ptr<HttpStream>>> DockerClient::open(Call cal
 }
 
 asio::awaitable<Result<bool>> DockerClient::container_tty(std::string id) {
+  if (auto known = known_ttys_.find(id); known != known_ttys_.end()) {
+    co_return known->second;
+  }
   auto inspected = co_await inspect_container(id);
   if (!inspected) {
     co_return std::move(inspected).error();
+  }
+  // Only a full ID names one container for good; a name may be reused by another one.
+  if (inspected->id == id) {
+    if (known_ttys_.size() >= kMaxKnownTtys) {
+      known_ttys_.clear();
+    }
+    known_ttys_[id] = inspected->config.tty;
   }
   co_return inspected->config.tty;
 }

@@ -291,6 +291,11 @@ private:
   HttpTransport transport_;
   std::optional<ApiVersion> version_;
   AsyncSemaphore container_calls_;
+  /// Whether a container has a TTY, by full ID: fixed for its lifetime, so asked once (a
+  /// project's logs would otherwise inspect every container on every read). Emptied when it
+  /// reaches kMaxKnownTtys.
+  std::map<std::string, bool> known_ttys_;
+  static constexpr std::size_t kMaxKnownTtys = 4096;
 };
 
 /// The error for a non-2xx engine answer: the engine's message with the code its status maps to.

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -253,6 +254,62 @@ TEST_F(EventsTest, GpusInspectsOnlyTheContainersThatDoNotSayWhatGpusTheyHold) {
   (void)get("/v1/gpus");
   EXPECT_EQ(inspections(get("/metrics")) - before, 1)
       << "web and api are labelled io.aic.gpu.none; only " << foreign << " needs reading";
+}
+
+/// service -> its lines, from a project's logs (NDJSON), trailing CR (of a TTY) removed.
+std::map<std::string, std::vector<std::string>> log_lines(const std::string& ndjson) {
+  std::map<std::string, std::vector<std::string>> out;
+  std::stringstream ss(ndjson);
+  std::string line;
+  while (std::getline(ss, line)) {
+    const json j = json::parse(line, nullptr, false);
+    if (!j.is_object()) {
+      continue;
+    }
+    std::string text = j.value("line", "");
+    if (!text.empty() && text.back() == '\r') {
+      text.pop_back();
+    }
+    out[j.value("service", "")].push_back(text);
+  }
+  return out;
+}
+
+TEST_F(EventsTest, LogsAskTheEngineOncePerContainerWhetherItHasATty) {
+  const std::string t = "    image: aic-test/busybox:latest\n    tty: true\n"
+                        "    command: [sh, -c, 'echo from-t; exec sleep 3600']\n"
+                        "    stop_signal: SIGKILL\n";
+  const std::string p = "    image: aic-test/busybox:latest\n"
+                        "    command: [sh, -c, 'echo from-p; exec sleep 3600']\n"
+                        "    stop_signal: SIGKILL\n";
+  compose("services:\n  t:\n" + t + "  p:\n" + p);
+  ASSERT_EQ(aic({"up", "-d"}).exit_code, 0);
+  const std::string logs = "/v1/projects/" + project_ + "/logs?tail=5";
+  std::map<std::string, std::vector<std::string>> lines;
+  for (int i = 0; i < 40 && (lines["t"].empty() || lines["p"].empty()); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    lines = log_lines(get(logs));
+  }
+  // Each stream read as what it is: raw with a TTY, multiplexed without.
+  EXPECT_EQ(lines["t"], std::vector<std::string>{"from-t"});
+  EXPECT_EQ(lines["p"], std::vector<std::string>{"from-p"});
+  const long before = inspections(get("/metrics"));
+  lines = log_lines(get(logs));
+  EXPECT_EQ(lines["p"], std::vector<std::string>{"from-p"});
+  EXPECT_EQ(inspections(get("/metrics")), before) << "the second read asked nothing again";
+
+  // Recreated with a TTY under the same name: a new container, asked afresh.
+  compose("services:\n  t:\n" + t + "  p:\n" + p + "    tty: true\n");
+  ASSERT_EQ(aic({"up", "-d"}).exit_code, 0);
+  for (int i = 0; i < 40; ++i) {
+    lines = log_lines(get(logs));
+    if (!lines["p"].empty()) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  EXPECT_EQ(lines["p"], std::vector<std::string>{"from-p"});
+  EXPECT_EQ(lines["t"], std::vector<std::string>{"from-t"});
 }
 
 } // namespace
