@@ -253,14 +253,7 @@ asio::awaitable<void> stream_project_logs(DaemonContext& ctx, Request& request,
   }
   // The streams are opened kParallelLogOpens at a time: one after another, a busy engine made
   // a project of 30 containers wait seconds for its first line.
-  for (std::size_t begin = 0; begin < opens.size(); begin += kParallelLogOpens) {
-    const auto end = opens.begin() +
-                     static_cast<std::ptrdiff_t>(std::min(opens.size(), begin + kParallelLogOpens));
-    std::vector<supervisor::Task> batch(
-        std::make_move_iterator(opens.begin() + static_cast<std::ptrdiff_t>(begin)),
-        std::make_move_iterator(end));
-    (void)co_await supervisor::run_parallel(ctx.executor, std::move(batch));
-  }
+  (void)co_await supervisor::run_parallel(ctx.executor, std::move(opens), kParallelLogOpens);
   if (events) {
     asio::co_spawn(ctx.executor,
                    watch_starts(ctx, state, events, services, index, options, seen, subscribed_ns),

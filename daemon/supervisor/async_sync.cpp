@@ -2,6 +2,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace aic::supervisor {
@@ -55,6 +56,39 @@ asio::awaitable<std::vector<Result<void>>> run_parallel(asio::any_io_executor ex
     co_await state->signal.wait(std::chrono::seconds(1));
   }
   co_return state->results;
+}
+
+asio::awaitable<std::vector<Result<void>>>
+run_parallel(asio::any_io_executor executor, std::vector<Task> tasks, std::size_t at_most) {
+  if (at_most == 0 || at_most >= tasks.size()) {
+    co_return co_await run_parallel(std::move(executor), std::move(tasks));
+  }
+  // `at_most` workers, each taking the next task not yet begun until none is left.
+  struct Queue {
+    std::vector<Task> tasks;
+    std::vector<Result<void>> results;
+    std::size_t next = 0;
+  };
+  auto queue = std::make_shared<Queue>();
+  queue->results.resize(tasks.size());
+  queue->tasks = std::move(tasks);
+  std::vector<Task> workers;
+  for (std::size_t w = 0; w < at_most; ++w) {
+    workers.push_back([queue]() -> asio::awaitable<Result<void>> {
+      const asio::any_io_executor ex = co_await asio::this_coro::executor;
+      while (queue->next < queue->tasks.size()) {
+        const std::size_t i = queue->next++;
+        std::vector<Task> one;
+        one.push_back(std::move(queue->tasks[i]));
+        // run_parallel of one: a task that throws becomes an Internal error, as above.
+        std::vector<Result<void>> done = co_await run_parallel(ex, std::move(one));
+        queue->results[i] = std::move(done.front());
+      }
+      co_return Result<void>{};
+    });
+  }
+  (void)co_await run_parallel(std::move(executor), std::move(workers));
+  co_return std::move(queue->results);
 }
 
 } // namespace aic::supervisor

@@ -70,4 +70,9 @@ using Task = std::function<boost::asio::awaitable<Result<void>>()>;
 boost::asio::awaitable<std::vector<Result<void>>>
 run_parallel(boost::asio::any_io_executor executor, std::vector<Task> tasks);
 
+/// The same, with at most `at_most` tasks running at a time (0: no limit): each task starts, in
+/// the order given, as soon as one ends.
+boost::asio::awaitable<std::vector<Result<void>>>
+run_parallel(boost::asio::any_io_executor executor, std::vector<Task> tasks, std::size_t at_most);
+
 } // namespace aic::supervisor

@@ -173,6 +173,8 @@ struct ParallelProbe {
   std::vector<Result<void>> results;
   bool returned = false;
   int started = 0;
+  int running = 0;
+  int most_running = 0;
   std::vector<int> started_seen_at_end; ///< `started` as each task saw it when it ended
   std::vector<int> finish_order;
 };
@@ -180,7 +182,9 @@ struct ParallelProbe {
 asio::awaitable<Result<void>> sleeping_task(ParallelProbe* probe, int id,
                                             std::chrono::milliseconds d, Result<void> outcome) {
   ++probe->started;
+  probe->most_running = std::max(probe->most_running, ++probe->running);
   co_await sleep_for(d);
+  --probe->running;
   probe->started_seen_at_end.push_back(probe->started);
   probe->finish_order.push_back(id);
   co_return outcome;
@@ -233,6 +237,40 @@ TEST(RunParallel, RunsTheTasksConcurrently) {
   ASSERT_TRUE(probe.returned);
   // Every task had started before the first one ended.
   EXPECT_THAT(probe.started_seen_at_end, ElementsAre(4, 4, 4, 4));
+}
+
+TEST(RunParallel, RunsAtMostNAtOnceAndStartsTheNextAsSoonAsOneEnds) {
+  asio::io_context io;
+  ParallelProbe probe;
+  std::vector<Task> tasks;
+  // One slow task and four quick ones, two at a time: the quick ones pass the slow one by.
+  tasks.push_back([&probe] { return sleeping_task(&probe, 0, 60ms, Result<void>()); });
+  for (int id = 1; id < 5; ++id) {
+    tasks.push_back([&probe, id] {
+      return sleeping_task(&probe, id, 5ms,
+                           id == 3 ? Result<void>(Error(ErrorCode::Conflict, "three"))
+                                   : Result<void>());
+    });
+  }
+  tasks.push_back([]() -> asio::awaitable<Result<void>> { throw std::logic_error("no"); });
+  bool returned = false;
+  std::vector<Result<void>> results;
+  // Named: a coroutine lambda's captures live in the lambda, which must outlive io.run().
+  auto body = [&]() -> asio::awaitable<void> {
+    results = co_await run_parallel(io.get_executor(), std::move(tasks), 2);
+    returned = true;
+  };
+  spawn(io, body());
+  io.run();
+  ASSERT_TRUE(returned);
+  EXPECT_EQ(probe.most_running, 2);
+  EXPECT_THAT(probe.finish_order, ElementsAre(1, 2, 3, 4, 0));
+  ASSERT_EQ(results.size(), 6u);
+  EXPECT_TRUE(results[0] && results[1] && results[2] && results[4]);
+  ASSERT_FALSE(results[3]);
+  EXPECT_EQ(results[3].error().message(), "three");
+  ASSERT_FALSE(results[5]);
+  EXPECT_EQ(results[5].error().code(), ErrorCode::Internal);
 }
 
 TEST(RunParallel, TurnsAThrowingTaskIntoAnInternalError) {
