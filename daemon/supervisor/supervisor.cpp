@@ -15,6 +15,7 @@
 #include <deque>
 #include <map>
 #include <random>
+#include <utility>
 
 namespace aic::supervisor {
 
@@ -29,6 +30,8 @@ constexpr std::size_t kRecentPerService = 10;
 constexpr std::size_t kMaxDetailBytes = 1024;
 constexpr std::chrono::seconds kWatermarkEvery{60};
 constexpr std::chrono::milliseconds kMinWait{5};
+/// Containers inspected at once after a run of events (a project's `down` brings dozens).
+constexpr std::size_t kParallelRefreshes = 8;
 
 std::int64_t to_ns(Time t) {
   return t.time_since_epoch().count();
@@ -305,43 +308,76 @@ struct Supervisor::State : std::enable_shared_from_this<Supervisor::State> {
                                  busy.count(project) != 0 || operating.count(project) != 0);
   }
 
-  asio::awaitable<void> handle(const proto::ProjectEvent& e) {
-    if (e.type == proto::event_type::kOperation) {
-      // Events come in order: the starts between "X started" and "X finished" are the user's.
-      if (e.action.ends_with(" started")) {
-        operating.insert(e.project);
-      } else {
-        operating.erase(e.project);
+  /// An operation's event (`up started`, `down finished`, ...).
+  asio::awaitable<void> handle_operation(const proto::ProjectEvent& e) {
+    // Events come in order: the starts between "X started" and "X finished" are the user's.
+    if (e.action.ends_with(" started")) {
+      operating.insert(e.project);
+    } else {
+      operating.erase(e.project);
+    }
+    // After a user's operation containers changed: re-list. Only up and down change the stored
+    // inputs (the rules); a project not yet supervised may have just been brought up.
+    bool ended = e.action.ends_with(" finished") || e.action.ends_with(" failed");
+    bool inputs_changed = e.action.starts_with("up ") || e.action.starts_with("down ") ||
+                          projects.count(e.project) == 0;
+    if (ended && inputs_changed) {
+      co_await load(e.project);
+    }
+    if (ended && projects.count(e.project) != 0) {
+      std::string one = e.project;
+      co_await resync(one);
+    }
+  }
+
+  /// A run of container events, each container refreshed once (its inspect shows its latest
+  /// state whatever came between), kParallelRefreshes at a time, in the order of their first
+  /// event; a container destroyed within the run is only forgotten. The `healthy` hint is the
+  /// time of a container's last `health_status: healthy` when nothing relevant followed it, as a
+  /// refresh after that event alone would have had it.
+  asio::awaitable<void> handle_containers(std::vector<proto::ProjectEvent> run) {
+    struct Pending {
+      std::string project;
+      std::string id;
+      std::optional<Time> hint;
+      bool refresh = false;
+      bool destroyed = false;
+    };
+    std::vector<Pending> pending;
+    std::map<std::string, std::size_t> index;
+    for (const auto& e : run) {
+      if (projects.count(e.project) == 0) {
+        continue;
       }
-      // After a user's operation containers changed: re-list. Only up and down change the stored
-      // inputs (the rules); a project not yet supervised may have just been brought up.
-      bool ended = e.action.ends_with(" finished") || e.action.ends_with(" failed");
-      bool inputs_changed = e.action.starts_with("up ") || e.action.starts_with("down ") ||
-                            projects.count(e.project) == 0;
-      if (ended && inputs_changed) {
-        co_await load(e.project);
+      auto [at, added] = index.try_emplace(e.container_id, pending.size());
+      if (added) {
+        pending.push_back(Pending{e.project, e.container_id});
       }
-      if (ended && projects.count(e.project) != 0) {
-        std::string one = e.project;
-        co_await resync(one);
+      Pending& p = pending[at->second];
+      if (e.action == "destroy") {
+        p.destroyed = true;
+      } else if (relevant(e.action)) {
+        p.refresh = true;
+        p.hint.reset();
+        if (e.action == "health_status: healthy" && e.time_ns > 0) {
+          p.hint = from_ns(e.time_ns);
+        }
       }
-      co_return;
     }
-    if (e.type != proto::event_type::kContainer || projects.count(e.project) == 0) {
-      co_return;
+    std::vector<Task> refreshes;
+    for (Pending& p : pending) {
+      if (p.destroyed) {
+        if (auto it = projects.find(p.project); it != projects.end()) {
+          it->second.decisions.forget(p.id);
+        }
+      } else if (p.refresh) {
+        refreshes.push_back([this, p]() -> asio::awaitable<Result<void>> {
+          co_await refresh(p.project, p.id, p.hint);
+          co_return Result<void>{};
+        });
+      }
     }
-    if (e.action == "destroy") {
-      projects[e.project].decisions.forget(e.container_id);
-      co_return;
-    }
-    if (!relevant(e.action)) {
-      co_return;
-    }
-    std::optional<Time> hint;
-    if (e.action == "health_status: healthy" && e.time_ns > 0) {
-      hint = from_ns(e.time_ns);
-    }
-    co_await refresh(e.project, e.container_id, hint);
+    (void)co_await run_parallel(executor, std::move(refreshes), kParallelRefreshes);
   }
 
   /// Re-lists one project (or every supervised one when `project` is empty) and refreshes the
@@ -617,11 +653,18 @@ struct Supervisor::State : std::enable_shared_from_this<Supervisor::State> {
         must_resync = true;
         full = true;
       }
+      // Container events are handled in runs (handle_containers); an operation's event keeps its
+      // place between them, since it decides whose starts are the user's.
+      std::vector<proto::ProjectEvent> containers;
       for (const auto& e : batch.events) {
-        if (e.type != proto::event_type::kSupervisor) {
-          co_await handle(e);
+        if (e.type == proto::event_type::kContainer) {
+          containers.push_back(e);
+        } else if (e.type == proto::event_type::kOperation) {
+          co_await handle_containers(std::exchange(containers, {}));
+          co_await handle_operation(e);
         }
       }
+      co_await handle_containers(std::move(containers));
       if (must_resync || std::chrono::steady_clock::now() >= next_resync) {
         next_resync = std::chrono::steady_clock::now() + options.resync_interval;
         bool ok = co_await resync(every_project, full || blind);
