@@ -3,6 +3,7 @@
 
     soak.py --socket SOCK --aic AIC --aicd-pid PID --minutes M --clients N
             --project-s S --project-c C --dir-c DIR --services-c N [--think-ms MS]
+            [--probe-interval DURATION]
 
 For MINUTES, at the same time:
   - CLIENTS threads send mixed API traffic over the unix socket (each its own keep-alive
@@ -887,6 +888,8 @@ class Soak:
               f"(last cycle and settling included) |")
         print(f"| clients | {a.clients} threads, think time 0-{2 * a.think_ms} ms, "
               f"one keep-alive unix-socket connection each |")
+        print(f"| project S | {len(self.s_services)} services, healthcheck every "
+              f"{a.probe_interval} |")
         print(f"| requests | {n_requests} from the clients, {n_requests / self.traffic_s:.1f}/s "
               f"(plus {sum(total.codes['monitor: GET /v1/projects/S'].values())} monitor polls) |")
         print(f"| errors | {n_errors} |")
@@ -1098,6 +1101,8 @@ def main():
     p.add_argument("--services-c", type=int, required=True)
     p.add_argument("--docker-socket", default="/var/run/docker.sock")
     p.add_argument("--think-ms", type=int, default=int(os.environ.get("SOAK_THINK_MS", "100")))
+    p.add_argument("--probe-interval", default="1s", help="project S's healthcheck interval "
+                   "(soak.sh writes it into the compose file; shown in the summary)")
     a = p.parse_args()
     soak = Soak(a)
 

@@ -19,7 +19,9 @@
 # Ctrl-C. The driver is bench/soak.py (Python 3, standard library only).
 #   bash bench/soak.sh [MINUTES=30] [CLIENTS=50] [SERVICES=30]
 # BENCH_BUILD_DIR=DIR uses the aic and aicd of DIR/bin instead of building build-bench;
-# SOAK_THINK_MS (default 100) is each client's mean pause between requests.
+# SOAK_THINK_MS (default 100) is each client's mean pause between requests; SOAK_PROBE_INTERVAL
+# (default 1s) is how often project S's healthchecks run (each probe is an exec the engine runs
+# through runc: 8 a second take much of a 2-CPU machine).
 # aicd allows 64 requests in progress per client (per uid on the unix socket, so all of these
 # clients together): CLIENTS must stay below about 60 for the no-429 check to mean anything.
 set -euo pipefail
@@ -31,6 +33,9 @@ services="${3:-30}"
   { echo "usage: bash bench/soak.sh [MINUTES=30] [CLIENTS=50] [SERVICES=30]" >&2; exit 2; }
 ((clients <= 60)) || echo "soak: warning: $clients clients can reach aicd's 64 requests in progress per client (429)" >&2
 build="${BENCH_BUILD_DIR:-$root/build-bench}"
+probe_interval="${SOAK_PROBE_INTERVAL:-1s}"
+[[ "$probe_interval" =~ ^[0-9]+(ms|s|m)$ ]] ||
+  { echo "soak: SOAK_PROBE_INTERVAL must be a duration like 1s or 500ms, not $probe_interval" >&2; exit 2; }
 
 bash "$root/scripts/e2e-image.sh" >/dev/null
 if [[ -z "${BENCH_BUILD_DIR:-}" ]]; then
@@ -108,7 +113,7 @@ mkdir -p "$work/s" "$work/c"
     command: [sh, -c, 'touch /tmp/ok; exec sleep 86400']
     stop_signal: SIGKILL
     restart: always
-    healthcheck: {test: [CMD, test, -f, /tmp/ok], interval: 1s, timeout: 10s, retries: 2}
+    healthcheck: {test: [CMD, test, -f, /tmp/ok], interval: $probe_interval, timeout: 10s, retries: 2}
     x-aic:
       restart_on_unhealthy: {max_attempts: 1000, window: 10m, backoff: 1s, max_backoff: 4s}
 YAML
@@ -133,7 +138,8 @@ echo "soak: $minutes min, $clients clients, $services cycled services; aicd pid 
 set +e
 python3 "$root/bench/soak.py" --socket "$work/aicd.sock" --aic "$aic" \
   --aicd-pid "$aicd_pid" --minutes "$minutes" --clients "$clients" --project-s "$project_s" \
-  --project-c "$project_c" --dir-c "$work/c" --services-c "$services" &
+  --project-c "$project_c" --dir-c "$work/c" --services-c "$services" \
+  --probe-interval "$probe_interval" &
 driver_pid=$!
 wait "$driver_pid"
 status=$?
