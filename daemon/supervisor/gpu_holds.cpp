@@ -84,7 +84,13 @@ std::vector<ForeignGpuRequest> gpu_requests(const engine::ContainerCreate& c) {
 }
 
 void label_gpu_free(engine::ContainerCreate& c) {
-  if (gpu_requests(c).empty()) {
+  // Under the nvidia runtime the image's own NVIDIA_VISIBLE_DEVICES (CUDA images set "all")
+  // hands out GPUs unless the request sets the variable itself: not known here, so no label.
+  const bool image_may_choose =
+      c.runtime == "nvidia" && std::none_of(c.env.begin(), c.env.end(), [](const std::string& kv) {
+        return kv.rfind("NVIDIA_VISIBLE_DEVICES=", 0) == 0;
+      });
+  if (gpu_requests(c).empty() && !image_may_choose) {
     c.labels[std::string(plan::label::kGpuNone)] = "true";
   } else {
     c.labels.erase(std::string(plan::label::kGpuNone));

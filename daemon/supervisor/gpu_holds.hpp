@@ -31,7 +31,8 @@ std::vector<ForeignGpuRequest> foreign_gpu_requests(const engine::ContainerInspe
 std::vector<ForeignGpuRequest> gpu_requests(const engine::ContainerCreate& c);
 
 /// Labels a create request that asks the engine for no GPU (io.aic.gpu.none), so the ledger
-/// need not inspect it; removes a label of that name a service set itself when it does ask.
+/// need not inspect it; removes a label of that name a service set itself when it does ask, or
+/// when the nvidia runtime would take NVIDIA_VISIBLE_DEVICES from the image.
 void label_gpu_free(engine::ContainerCreate& c);
 
 /// The holds an aicd container records in its labels; nullopt when it has none.

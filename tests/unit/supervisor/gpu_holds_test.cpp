@@ -77,6 +77,16 @@ TEST(GpuHolds, OnlyACreateThatAsksForNoGpuIsLabelledGpuFree) {
   label_gpu_free(runtime);
   EXPECT_EQ(runtime.labels.count(none), 0u);
 
+  // Under the nvidia runtime a CUDA image's own NVIDIA_VISIBLE_DEVICES=all would count, unless
+  // the request sets the variable itself.
+  engine::ContainerCreate image_env;
+  image_env.runtime = "nvidia";
+  label_gpu_free(image_env);
+  EXPECT_EQ(image_env.labels.count(none), 0u);
+  image_env.env = {"NVIDIA_VISIBLE_DEVICES=none"};
+  label_gpu_free(image_env);
+  EXPECT_EQ(image_env.labels[none], "true");
+
   engine::ContainerCreate cdi;
   cdi.device_requests = {{.driver = "cdi", .device_ids = {"nvidia.com/gpu=all"}}};
   label_gpu_free(cdi);
