@@ -117,9 +117,10 @@ std::string endpoint_pattern(std::string_view path) {
 DockerClient::DockerClient(asio::any_io_executor executor, ClientOptions options)
     : options_(std::move(options)), transport_(executor, options_.address),
       version_(options_.api_version),
-      container_calls_(std::move(executor), options_.max_container_calls > 0
-                                                ? options_.max_container_calls
-                                                : std::numeric_limits<std::size_t>::max()) {}
+      container_calls_(executor, options_.max_container_calls > 0
+                                     ? options_.max_container_calls
+                                     : std::numeric_limits<std::size_t>::max()),
+      container_lists_(executor), versions_(executor) {}
 
 asio::awaitable<Result<ApiVersion>> DockerClient::api_version() {
   if (version_) {
@@ -272,8 +273,11 @@ asio::awaitable<Result<void>> DockerClient::ping() {
 }
 
 asio::awaitable<Result<EngineVersion>> DockerClient::version() {
-  Call request("GET", "/version");
-  co_return co_await call_decoded(std::move(request), decode_engine_version);
+  JoinedCalls<EngineVersion>::Call ask = [this] {
+    Call request("GET", "/version");
+    return call_decoded(std::move(request), decode_engine_version);
+  };
+  co_return co_await versions_.get("/version", std::move(ask));
 }
 
 asio::awaitable<Result<EngineInfo>> DockerClient::info() {
@@ -387,8 +391,12 @@ DockerClient::list_containers(ContainerListOptions options) {
   Query query;
   query.add_bool("all", options.all);
   query.add_filters(options.filters);
-  Call request("GET", "/containers/json" + query.str());
-  co_return co_await call_decoded(std::move(request), decode_container_list);
+  const std::string target = "/containers/json" + query.str();
+  JoinedCalls<std::vector<ContainerSummary>>::Call list = [this, target] {
+    Call request("GET", target);
+    return call_decoded(std::move(request), decode_container_list);
+  };
+  co_return co_await container_lists_.get(target, std::move(list));
 }
 
 asio::awaitable<Result<ContainerWait>> DockerClient::wait_container(std::string id,

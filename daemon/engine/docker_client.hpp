@@ -7,6 +7,7 @@
 // are EngineUnavailable or Timeout.
 
 #include "core/async_semaphore.hpp"
+#include "core/joined_calls.hpp"
 #include "core/result.hpp"
 #include "engine/api_version.hpp"
 #include "engine/archive_types.hpp"
@@ -163,6 +164,7 @@ public:
 
   // System
   boost::asio::awaitable<Result<void>> ping();
+  /// Shared like list_containers: callers who come while one is under way share the next.
   boost::asio::awaitable<Result<EngineVersion>> version();
   boost::asio::awaitable<Result<EngineInfo>> info();
   std::unique_ptr<EventStream> events(EventFilter filter);
@@ -182,6 +184,8 @@ public:
   boost::asio::awaitable<Result<void>> pause_container(std::string id);
   boost::asio::awaitable<Result<void>> unpause_container(std::string id);
   boost::asio::awaitable<Result<ContainerInspect>> inspect_container(std::string id);
+  /// Callers with the same options while a list is under way share the next list (JoinedCalls):
+  /// never an answer older than the request.
   boost::asio::awaitable<Result<std::vector<ContainerSummary>>>
   list_containers(ContainerListOptions options);
   /// `condition`: not-running, next-exit or removed. Waits up to long_call_deadline.
@@ -296,6 +300,11 @@ private:
   /// reaches kMaxKnownTtys.
   std::map<std::string, bool> known_ttys_;
   static constexpr std::size_t kMaxKnownTtys = 4096;
+  /// Container lists by query: the API's routes and the supervisors ask the same lists at once
+  /// (50 clients polling the projects).
+  JoinedCalls<std::vector<ContainerSummary>> container_lists_;
+  /// GET /version, which aicd's own GET /v1/version asks on every request (a liveness check).
+  JoinedCalls<EngineVersion> versions_;
 };
 
 /// The error for a non-2xx engine answer: the engine's message with the code its status maps to.

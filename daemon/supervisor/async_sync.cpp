@@ -9,23 +9,6 @@ namespace aic::supervisor {
 
 namespace asio = boost::asio;
 
-asio::awaitable<void> Signal::wait(std::chrono::milliseconds timeout) {
-  auto timer = std::make_shared<asio::steady_timer>(executor_);
-  timer->expires_after(timeout);
-  waiters_.push_back(timer);
-  auto [ec] = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
-  (void)ec;
-}
-
-void Signal::notify_all() {
-  for (auto& w : waiters_) {
-    if (auto t = w.lock()) {
-      t->cancel();
-    }
-  }
-  waiters_.clear();
-}
-
 asio::awaitable<std::vector<Result<void>>> run_parallel(asio::any_io_executor executor,
                                                         std::vector<Task> tasks) {
   struct State {

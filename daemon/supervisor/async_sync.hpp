@@ -1,9 +1,11 @@
 #pragma once
 
-// Coordination between coroutines on one io_context thread: a mutex and a broadcast signal,
-// both built on cancelled timers, so nothing here blocks a thread.
+// Coordination between coroutines on one io_context thread: a mutex (on cancelled timers, so
+// nothing here blocks a thread), the broadcast Signal of core, blocking work on the pool, and
+// tasks run side by side.
 
 #include "core/async_semaphore.hpp"
+#include "core/async_signal.hpp"
 #include "core/result.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -34,20 +36,7 @@ private:
   AsyncSemaphore slot_;
 };
 
-/// Wakes every coroutine waiting on it. Waiters re-check their condition after waking, so a
-/// notify that comes between the check and the wait is covered by the wait's timeout.
-class Signal {
-public:
-  explicit Signal(boost::asio::any_io_executor executor) : executor_(std::move(executor)) {}
-
-  /// Returns when notified or after `timeout`, whichever comes first.
-  boost::asio::awaitable<void> wait(std::chrono::milliseconds timeout);
-  void notify_all();
-
-private:
-  boost::asio::any_io_executor executor_;
-  std::deque<std::weak_ptr<boost::asio::steady_timer>> waiters_;
-};
+using aic::Signal;
 
 /// Runs `work` on the blocking pool and resumes on the caller's executor.
 template <typename T>

@@ -78,6 +78,21 @@ protected:
     return run_shell(cmd + " " + shell_quote("http://localhost" + path)).out;
   }
 
+  /// A count read from aicd's /metrics once it has stopped changing (two looks 0.5 s apart
+  /// agree; at most 10 s).
+  long settled(long (*count)(const std::string& metrics)) {
+    long before = count(get("/metrics"));
+    for (int i = 0; i < 20; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      const long now = count(get("/metrics"));
+      if (now == before) {
+        break;
+      }
+      before = now;
+    }
+    return before;
+  }
+
   /// Waits until aicd streams `n` responses (so a client's subscription is in place).
   bool wait_for_streams(int n) {
     const std::string line = "\naic_open_streams " + std::to_string(n) + "\n";
@@ -217,11 +232,45 @@ TEST_F(EventsTest, MetricsShowTheProjectsRunningContainerAndTheCallsThatMadeIt) 
 }
 
 /// How many container inspections aicd has sent the engine, from its /metrics.
-long inspections(const std::string& metrics) {
-  const std::string key = "aic_engine_call_duration_seconds_count{method=\"GET\","
-                          "endpoint=\"/containers/{id}/json\"} ";
+/// GET calls aicd made to the engine's `endpoint` so far, from its /metrics.
+long engine_gets(const std::string& metrics, const std::string& endpoint) {
+  const std::string key =
+      "aic_engine_call_duration_seconds_count{method=\"GET\",endpoint=\"" + endpoint + "\"} ";
   const auto at = metrics.find(key);
   return at == std::string::npos ? 0 : std::stol(metrics.substr(at + key.size()));
+}
+
+long inspections(const std::string& metrics) {
+  return engine_gets(metrics, "/containers/{id}/json");
+}
+
+long container_lists(const std::string& metrics) {
+  return engine_gets(metrics, "/containers/json");
+}
+
+TEST_F(EventsTest, ClientsListingTheProjectsAtOnceShareTheEnginesLists) {
+  compose("services:\n  web:\n" + kSleep);
+  ASSERT_EQ(aic({"up", "-d"}).exit_code, 0);
+  const long before = settled(container_lists); // aicd's own lists after the up are over
+  // 40 clients at once, each on its own connection.
+  constexpr int kClients = 40;
+  std::string cmd = "curl -s --parallel --parallel-immediate --parallel-max " +
+                    std::to_string(kClients) + " --max-time 30 --unix-socket " +
+                    shell_quote(aicd_->socket_path());
+  for (int i = 0; i < kClients; ++i) {
+    cmd += " http://localhost/v1/projects";
+  }
+  const std::string out = run_shell(cmd).out;
+  const std::string mine = "\"name\":\"" + project_ + "\"";
+  int answers = 0;
+  for (auto at = out.find(mine); at != std::string::npos; at = out.find(mine, at + 1)) {
+    ++answers;
+  }
+  EXPECT_EQ(answers, kClients) << "every client got the project";
+  const long lists = container_lists(get("/metrics")) - before;
+  EXPECT_GE(lists, 1);
+  // One list each without the sharing (41 here, one of them aicd's own); 6 and 12 with it.
+  EXPECT_LE(lists, kClients * 3 / 4) << "clients who came during a list shared the next one";
 }
 
 TEST_F(EventsTest, GpusInspectsOnlyTheContainersThatDoNotSayWhatGpusTheyHold) {
@@ -229,16 +278,7 @@ TEST_F(EventsTest, GpusInspectsOnlyTheContainersThatDoNotSayWhatGpusTheyHold) {
   compose("services:\n  web:\n" + kSleep + "  api:\n" + kSleep);
   ASSERT_EQ(aic({"up", "-d"}).exit_code, 0);
   EXPECT_EQ(inspect(name("web"), "{{index .Config.Labels \"io.aic.gpu.none\"}}"), "true");
-  // Once aicd's own inspections after the up are over:
-  long before = inspections(get("/metrics"));
-  for (int i = 0; i < 20; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    const long now = inspections(get("/metrics"));
-    if (now == before) {
-      break;
-    }
-    before = now;
-  }
+  const long before = settled(inspections); // aicd's own inspections after the up are over
   // A container of another tool says nothing: it is read from the engine, once.
   const std::string foreign = project_ + "-foreign";
   struct Remove {
