@@ -170,7 +170,9 @@ asio::awaitable<Result<void>> ProjectOperations::down(std::string project,
       emit("network", name, "Removing");
       Result<void> removed = co_await docker_.remove_network(nid);
       if (!removed && removed.error().code() == ErrorCode::Conflict) {
-        emit("network", name, "Warning", "Resource is still in use", "warning");
+        // Compose's words, then the engine's, which name the network: a CLI prints only these.
+        emit("network", name, "Warning", "Resource is still in use: " + removed.error().message(),
+             "warning");
         co_return Result<void>{};
       }
       if (!removed && removed.error().code() != ErrorCode::NotFound) {
