@@ -231,7 +231,6 @@ TEST_F(EventsTest, MetricsShowTheProjectsRunningContainerAndTheCallsThatMadeIt) 
               Not(HasSubstr("project=\"" + project_ + "\",service=\"web\",state=\"running\"")));
 }
 
-/// How many container inspections aicd has sent the engine, from its /metrics.
 /// GET calls aicd made to the engine's `endpoint` so far, from its /metrics.
 long engine_gets(const std::string& metrics, const std::string& endpoint) {
   const std::string key =
@@ -240,10 +239,12 @@ long engine_gets(const std::string& metrics, const std::string& endpoint) {
   return at == std::string::npos ? 0 : std::stol(metrics.substr(at + key.size()));
 }
 
+/// How many container inspections aicd has sent the engine.
 long inspections(const std::string& metrics) {
   return engine_gets(metrics, "/containers/{id}/json");
 }
 
+/// How many container lists aicd has asked the engine for.
 long container_lists(const std::string& metrics) {
   return engine_gets(metrics, "/containers/json");
 }
