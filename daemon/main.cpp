@@ -356,6 +356,8 @@ int main(int argc, char** argv) {
     return event_source.last_drop_ns() + event_source.connections();
   });
   context.status_cache = &status_cache;
+  aic::api::LogReads log_reads(io.get_executor());
+  context.log_reads = &log_reads;
   // Supervision (docs/supervision.md) reads the same events through the hub.
   aic::supervisor::SupervisorOptions supervisor_options;
   supervisor_options.log = context.log;

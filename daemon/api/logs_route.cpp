@@ -171,6 +171,117 @@ asio::awaitable<void> watch_starts(DaemonContext& ctx, std::shared_ptr<LogState>
   }
 }
 
+/// Lists the project's containers and opens the log of each one the request asks for, its reader
+/// feeding `state`; every container listed goes into `seen`. NotFound when a service asked for
+/// has no container.
+asio::awaitable<Result<void>> open_logs(DaemonContext& ctx, const std::string& project,
+                                        const std::set<std::string>& services,
+                                        std::optional<int> index, const engine::LogOptions& options,
+                                        std::shared_ptr<LogState> state,
+                                        std::set<std::string>& seen) {
+  engine::ContainerListOptions list;
+  list.all = true;
+  list.filters["label"] = {std::string(plan::label::kProject) + "=" + project};
+  Result<std::vector<engine::ContainerSummary>> containers =
+      co_await ctx.docker.list_containers(list);
+  if (!containers) {
+    co_return std::move(containers).error();
+  }
+  std::set<std::string> known;
+  for (const auto& c : *containers) {
+    known.insert(plan::label_value(c.labels, plan::label::kService));
+  }
+  for (const auto& s : services) {
+    if (known.count(s) == 0) {
+      co_return Error(ErrorCode::NotFound, "no such service: " + s);
+    }
+  }
+  std::vector<supervisor::Task> opens;
+  for (const auto& c : *containers) {
+    seen.insert(c.id);
+    if (!wanted(c.labels, services, index)) {
+      continue;
+    }
+    nlohmann::json origin = origin_of(c.names.empty() ? c.id : c.names.front(), c.labels);
+    opens.push_back([&ctx, state, id = c.id, options,
+                     origin = std::move(origin)]() -> asio::awaitable<Result<void>> {
+      co_await follow_container(ctx, state, id, options, origin);
+      co_return Result<void>{};
+    });
+  }
+  // The streams are opened kParallelLogOpens at a time: one after another, a busy engine made
+  // a project of 30 containers wait seconds for its first line.
+  (void)co_await supervisor::run_parallel(ctx.executor, std::move(opens), kParallelLogOpens);
+  co_return Result<void>{};
+}
+
+/// Ends the readers of `state` and closes its engine streams.
+void stop_reading(LogState& state) {
+  state.stopping = true;
+  for (auto& st : state.streams) {
+    st->close();
+  }
+  state.changed.notify_all();
+}
+
+/// A read without follow, whole: the NDJSON lines, or null when they pass kMaxSharedLogBytes
+/// (then each request reads for itself, streaming).
+asio::awaitable<Result<SharedLogRead>> collect_logs(DaemonContext& ctx, std::string project,
+                                                    std::set<std::string> services,
+                                                    std::optional<int> index,
+                                                    engine::LogOptions options) {
+  auto state = std::make_shared<LogState>(ctx.executor);
+  std::set<std::string> seen;
+  Result<void> opened = co_await open_logs(ctx, project, services, index, options, state, seen);
+  if (!opened) {
+    stop_reading(*state);
+    co_return std::move(opened).error();
+  }
+  auto lines = std::make_shared<std::vector<std::string>>();
+  std::size_t bytes = 0;
+  for (;;) {
+    while (!state->lines.empty()) {
+      bytes += state->lines.front().size();
+      lines->push_back(std::move(state->lines.front()));
+      state->lines.pop_front();
+    }
+    state->bytes = 0;
+    state->changed.notify_all(); // readers waiting for room
+    if (bytes > kMaxSharedLogBytes) {
+      lines.reset();
+      break;
+    }
+    if (state->active == 0 && state->lines.empty()) {
+      break;
+    }
+    co_await state->changed.wait(std::chrono::milliseconds(500));
+  }
+  stop_reading(*state);
+  co_return SharedLogRead(std::move(lines));
+}
+
+/// The key under which identical reads without follow are shared; empty: this read is not
+/// shared (it follows, has a time window whose meaning moves with the clock, or a tail that is
+/// not a small number).
+std::string shared_read_key(const std::string& project, const std::vector<std::string>& services,
+                            std::optional<int> index, const engine::LogOptions& options) {
+  if (options.follow || !options.since.empty() || !options.until.empty() || options.tail.empty() ||
+      options.tail.size() > 4 ||
+      !std::all_of(options.tail.begin(), options.tail.end(),
+                   [](char c) { return c >= '0' && c <= '9'; }) ||
+      std::stoul(options.tail) > kMaxSharedLogTail) {
+    return {};
+  }
+  std::string key = project + '\n' + options.tail + '\n' + (options.timestamps ? "t" : "") + '\n' +
+                    (index ? std::to_string(*index) : "") + '\n';
+  std::vector<std::string> sorted = services;
+  std::sort(sorted.begin(), sorted.end());
+  for (const auto& s : sorted) {
+    key += s + ',';
+  }
+  return key;
+}
+
 } // namespace
 
 asio::awaitable<void> stream_project_logs(DaemonContext& ctx, Request& request,
@@ -197,6 +308,32 @@ asio::awaitable<void> stream_project_logs(DaemonContext& ctx, Request& request,
   options.since = std::string(request.query_value("since").value_or(""));
   options.until = std::string(request.query_value("until").value_or(""));
 
+  // Identical reads that come while one is under way share the next (JoinedCalls): 50 clients
+  // reading a project's last lines cost the engine one read of each container, not 50.
+  if (const std::string key = shared_read_key(project, service_list, index, options);
+      !key.empty() && ctx.log_reads != nullptr) {
+    LogReads::Call read = [&ctx, project, services, index, options] {
+      return collect_logs(ctx, project, services, index, options);
+    };
+    Result<SharedLogRead> shared = co_await ctx.log_reads->get(key, std::move(read));
+    if (!shared) {
+      Error failure = shared.error();
+      co_await responder.respond_error(failure);
+      co_return;
+    }
+    if (*shared) {
+      bool writing = co_await responder.start_stream(200, "application/x-ndjson");
+      for (std::size_t i = 0; writing && i < (*shared)->size(); ++i) {
+        writing = co_await responder.write_line((**shared)[i]);
+      }
+      if (writing) {
+        co_await responder.finish();
+      }
+      co_return;
+    }
+    // Too much to hold: this request reads for itself, streaming, below.
+  }
+
   // Subscribed before listing, so a container starting in between is not missed.
   std::shared_ptr<engine::EventStream> events;
   if (follow && !exit_when_stopped) {
@@ -209,51 +346,18 @@ asio::awaitable<void> stream_project_logs(DaemonContext& ctx, Request& request,
   const std::int64_t subscribed_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                          std::chrono::system_clock::now().time_since_epoch())
                                          .count();
-  engine::ContainerListOptions list;
-  list.all = true;
-  list.filters["label"] = {std::string(plan::label::kProject) + "=" + project};
-  Result<std::vector<engine::ContainerSummary>> containers =
-      co_await ctx.docker.list_containers(list);
-  if (!containers) {
+  auto state = std::make_shared<LogState>(ctx.executor);
+  std::set<std::string> seen;
+  Result<void> opened = co_await open_logs(ctx, project, services, index, options, state, seen);
+  if (!opened) {
     if (events) {
       events->close();
     }
-    Error failure = containers.error();
+    stop_reading(*state);
+    Error failure = opened.error();
     co_await responder.respond_error(failure);
     co_return;
   }
-  std::set<std::string> known;
-  for (const auto& c : *containers) {
-    known.insert(plan::label_value(c.labels, plan::label::kService));
-  }
-  for (const auto& s : services) {
-    if (known.count(s) == 0) {
-      if (events) {
-        events->close();
-      }
-      Error failure(ErrorCode::NotFound, "no such service: " + s);
-      co_await responder.respond_error(failure);
-      co_return;
-    }
-  }
-  auto state = std::make_shared<LogState>(ctx.executor);
-  std::set<std::string> seen;
-  std::vector<supervisor::Task> opens;
-  for (const auto& c : *containers) {
-    seen.insert(c.id);
-    if (!wanted(c.labels, services, index)) {
-      continue;
-    }
-    nlohmann::json origin = origin_of(c.names.empty() ? c.id : c.names.front(), c.labels);
-    opens.push_back([&ctx, state, id = c.id, options,
-                     origin = std::move(origin)]() -> asio::awaitable<Result<void>> {
-      co_await follow_container(ctx, state, id, options, origin);
-      co_return Result<void>{};
-    });
-  }
-  // The streams are opened kParallelLogOpens at a time: one after another, a busy engine made
-  // a project of 30 containers wait seconds for its first line.
-  (void)co_await supervisor::run_parallel(ctx.executor, std::move(opens), kParallelLogOpens);
   if (events) {
     asio::co_spawn(ctx.executor,
                    watch_starts(ctx, state, events, services, index, options, seen, subscribed_ns),
@@ -278,14 +382,10 @@ asio::awaitable<void> stream_project_logs(DaemonContext& ctx, Request& request,
       co_await state->changed.wait(std::chrono::milliseconds(500));
     }
   }
-  state->stopping = true;
   if (events) {
     events->close();
   }
-  for (auto& st : state->streams) {
-    st->close();
-  }
-  state->changed.notify_all();
+  stop_reading(*state);
   if (writing) {
     co_await responder.finish();
   }

@@ -104,6 +104,19 @@ asio::awaitable<void> get_metrics(DaemonContext& ctx, std::shared_ptr<MetricsRou
                              "Project events held for replay (Last-Event-ID, since_id).",
                              static_cast<double>(ctx.events->size())));
   }
+  if (ctx.log_reads != nullptr) {
+    MetricFamily reads{"aic_log_reads_total",
+                       "Logs requests without follow: read from the engine by the request itself "
+                       "(made), or answered by an identical read another request made (joined).",
+                       "counter",
+                       {}};
+    reads.samples.push_back(
+        {"aic_log_reads_total", {{"read", "made"}}, static_cast<double>(ctx.log_reads->calls())});
+    reads.samples.push_back({"aic_log_reads_total",
+                             {{"read", "joined"}},
+                             static_cast<double>(ctx.log_reads->joined())});
+    families.push_back(std::move(reads));
+  }
   const std::string text = render_prometheus(std::move(families));
   co_await responder.respond(200, kContentType, text);
 }

@@ -1,14 +1,17 @@
 #pragma once
 
 #include "api/router.hpp"
+#include "core/joined_calls.hpp"
 #include "engine/docker_client.hpp"
 #include "store/project_store.hpp"
 #include "supervisor/project_operations.hpp"
 
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
+#include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace aic::events {
 class EventHub;
@@ -26,6 +29,11 @@ class DaemonMetrics;
 
 /// What the /v1 handlers act on; owned by aicd's composition root, outliving the server and
 /// every operation it started.
+/// A project's logs read without follow, whole (its NDJSON lines), as identical concurrent
+/// requests share it; null when it was too big to hold (each request then reads alone).
+using SharedLogRead = std::shared_ptr<const std::vector<std::string>>;
+using LogReads = JoinedCalls<SharedLogRead>;
+
 struct DaemonContext {
   boost::asio::any_io_executor executor;
   engine::DockerClient& docker;
@@ -48,6 +56,8 @@ struct DaemonContext {
   supervisor::GpuScheduler* gpus = nullptr;
   /// Keeps GET /v1/projects/{p} from listing the engine on every request; null: no cache.
   StatusCache* status_cache = nullptr;
+  /// Shares identical logs reads without follow between requests; null: each reads alone.
+  LogReads* log_reads = nullptr;
 
   /// Publishes the operation event "<operation> started" for `project` (when `events` is set).
   /// Every long operation announces its start once it holds the project, and its end.

@@ -353,5 +353,59 @@ TEST_F(EventsTest, LogsAskTheEngineOncePerContainerWhetherItHasATty) {
   EXPECT_EQ(lines["t"], std::vector<std::string>{"from-t"});
 }
 
+long log_reads(const std::string& metrics, const std::string& read) {
+  const std::string key = "aic_log_reads_total{read=\"" + read + "\"} ";
+  const auto at = metrics.find(key);
+  return at == std::string::npos ? 0 : std::stol(metrics.substr(at + key.size()));
+}
+
+TEST_F(EventsTest, IdenticalLogsReadsAtOnceShareOneReadOfTheEngine) {
+  const std::string svc = "    image: aic-test/busybox:latest\n"
+                          "    command: [sh, -c, 'echo one; echo two; exec sleep 3600']\n"
+                          "    stop_signal: SIGKILL\n";
+  compose("services:\n  a:\n" + svc + "  b:\n" + svc);
+  ASSERT_EQ(aic({"up", "-d"}).exit_code, 0);
+  const std::string logs = "/v1/projects/" + project_ + "/logs?tail=5";
+  const std::vector<std::string> both{"one", "two"};
+  std::map<std::string, std::vector<std::string>> lone;
+  for (int i = 0; i < 40 && (lone["a"] != both || lone["b"] != both); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    lone = log_lines(get(logs));
+  }
+  ASSERT_EQ(lone["a"], both);
+  ASSERT_EQ(lone["b"], both);
+  const std::string before = get("/metrics");
+  // 20 clients at once, each on its own connection, each answer in its own file (n is ignored).
+  constexpr int kClients = 20;
+  run_shell("curl -s --parallel --parallel-immediate --parallel-max " + std::to_string(kClients) +
+            " --max-time 30 --unix-socket " + shell_quote(aicd_->socket_path()) + " -o " +
+            shell_quote(dir_ + "/logs_#1") + " " +
+            shell_quote("http://localhost" + logs + "&n=[1-" + std::to_string(kClients) + "]"));
+  for (int i = 1; i <= kClients; ++i) {
+    EXPECT_EQ(log_lines(read_file(dir_ + "/logs_" + std::to_string(i))), lone) << "client " << i;
+  }
+  const std::string after = get("/metrics");
+  const long made = log_reads(after, "made") - log_reads(before, "made");
+  const long joined = log_reads(after, "joined") - log_reads(before, "joined");
+  EXPECT_EQ(made + joined, kClients);
+  EXPECT_GE(joined, kClients / 2) << "clients who came during a read shared the next one";
+}
+
+TEST_F(EventsTest, ALogsReadTooBigToShareIsStreamedWhole) {
+  // 1,000 lines of 1,500 bytes: past what a shared read holds (1 MiB).
+  compose("services:\n  big:\n    image: aic-test/busybox:latest\n"
+          "    command: [sh, -c, 'yes $$(head -c 1500 /dev/zero | tr \"\\\\0\" x) | head -n 1000; "
+          "exec sleep 3600']\n    stop_signal: SIGKILL\n");
+  ASSERT_EQ(aic({"up", "-d"}).exit_code, 0);
+  std::map<std::string, std::vector<std::string>> lines;
+  for (int i = 0; i < 40 && lines["big"].size() < 1000; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    lines = log_lines(get("/v1/projects/" + project_ + "/logs?tail=1000"));
+  }
+  ASSERT_EQ(lines["big"].size(), 1000u);
+  EXPECT_EQ(lines["big"].front(), std::string(1500, 'x'));
+  EXPECT_EQ(lines["big"].back(), std::string(1500, 'x'));
+}
+
 } // namespace
 } // namespace aic::e2e
