@@ -1,4 +1,5 @@
 #include "core/async_semaphore.hpp"
+#include "coroutine_test_support.hpp"
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
@@ -22,23 +23,8 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using namespace asio::experimental::awaitable_operators;
 
-asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  timer.expires_after(d);
-  co_await timer.async_wait(asio::use_awaitable);
-}
-
-void spawn(asio::io_context& io, asio::awaitable<void> a) {
-  asio::co_spawn(io, std::move(a), [](std::exception_ptr e) {
-    if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        ADD_FAILURE() << "coroutine threw: " << ex.what();
-      }
-    }
-  });
-}
+using coroutine_test::sleep_for;
+using coroutine_test::spawn;
 
 struct Probe {
   Probe(asio::any_io_executor ex, std::size_t slots) : semaphore(std::move(ex), slots) {}

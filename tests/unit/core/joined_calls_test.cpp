@@ -1,4 +1,5 @@
 #include "core/joined_calls.hpp"
+#include "coroutine_test_support.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -21,23 +22,8 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  timer.expires_after(d);
-  co_await timer.async_wait(asio::use_awaitable);
-}
-
-void spawn(asio::io_context& io, asio::awaitable<void> a) {
-  asio::co_spawn(io, std::move(a), [](std::exception_ptr e) {
-    if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        ADD_FAILURE() << "coroutine threw: " << ex.what();
-      }
-    }
-  });
-}
+using coroutine_test::sleep_for;
+using coroutine_test::spawn;
 
 /// A stand-in for the engine: a value that writes change, and a read that answers the value it
 /// saw when it began, after `delay`.

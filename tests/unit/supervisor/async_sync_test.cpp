@@ -1,3 +1,4 @@
+#include "../core/coroutine_test_support.hpp"
 #include "supervisor/async_sync.hpp"
 
 #include <algorithm>
@@ -25,24 +26,8 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 
-asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  timer.expires_after(d);
-  co_await timer.async_wait(asio::use_awaitable);
-}
-
-/// Spawns `a` on `io`, recording an exception as a test failure.
-void spawn(asio::io_context& io, asio::awaitable<void> a) {
-  asio::co_spawn(io, std::move(a), [](std::exception_ptr e) {
-    if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        ADD_FAILURE() << "coroutine threw: " << ex.what();
-      }
-    }
-  });
-}
+using coroutine_test::sleep_for;
+using coroutine_test::spawn;
 
 // ---- AsyncMutex -------------------------------------------------------------------------------
 
