@@ -779,7 +779,10 @@ asio::awaitable<Result<BuildResult>> DockerClient::build_image(BuildOptions opti
   if (options.shm_size_bytes > 0) {
     query.add("shmsize", std::to_string(options.shm_size_bytes));
   }
+  // The classic builder keeps a failed step's container unless forcerm: an unlabelled stopped
+  // container per failed build. BuildKit, which docker compose builds with, leaves nothing.
   query.add_bool("rm", true);
+  query.add_bool("forcerm", true);
   query.add("version", "1");
 
   auto version = co_await api_version();

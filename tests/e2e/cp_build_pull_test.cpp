@@ -166,7 +166,8 @@ TEST_F(CpBuildPullTest, BuildBuildsTheServiceImageWithBuildArgs) {
 }
 
 TEST_F(CpBuildPullTest, BuildRefusesUnknownServicesAndReportsBuildFailures) {
-  write_file(dir_ + "/Dockerfile", "FROM aic-test/busybox:latest\nRUN exit 7\n");
+  write_file(dir_ + "/Dockerfile",
+             "FROM aic-test/busybox:latest\nRUN echo " + project_ + " && exit 7\n");
   compose("services:\n"
           "  img:\n"
           "    build: .\n");
@@ -178,6 +179,10 @@ TEST_F(CpBuildPullTest, BuildRefusesUnknownServicesAndReportsBuildFailures) {
   AicResult failed = aic({"build"});
   EXPECT_EQ(failed.exit_code, 1);
   EXPECT_THAT(failed.err, HasSubstr("returned a non-zero code: 7"));
+  // No stopped container of the failed step is left behind (docker compose's BuildKit leaves
+  // none either).
+  EXPECT_THAT(run_shell(docker_cli() + " ps -a --no-trunc --format '{{.Command}}'").out,
+              Not(HasSubstr(project_)));
 }
 
 TEST_F(CpBuildPullTest, PullFailureFailsWithTheEnginesMessageUnlessIgnored) {

@@ -211,12 +211,22 @@ TEST_F(ClientImages, BuildHonoursDockerignoreArgsLabelsAndTarget) {
 
 TEST_F(ClientImages, FailedBuildSurfacesTheFailingStep) {
   ContextDir context;
-  context.write("Dockerfile", "FROM " + std::string(kTestImage) + "\nRUN exit 7\n");
+  // The step names the project so that its container, if one were kept, can be found.
+  context.write("Dockerfile",
+                "FROM " + std::string(kTestImage) + "\nRUN echo " + project_ + " && exit 7\n");
   auto built = run(
       client_->build_image({.context_dir = context.path(), .labels = project_labels()}, nullptr));
   ASSERT_FALSE(built);
   EXPECT_NE(built.error().message().find("returned a non-zero code: 7"), std::string::npos)
       << built.error().describe();
+
+  // forcerm: the failed step's container is removed too (the classic builder keeps it without).
+  auto containers = run(client_->list_containers({.all = true}));
+  ASSERT_TRUE(containers) << containers.error().describe();
+  for (const auto& container : *containers) {
+    EXPECT_EQ(container.command.find(project_), std::string::npos)
+        << "left behind: " << container.id << " " << container.command;
+  }
 }
 
 TEST_F(ClientImages, BuildTakesADockerfileFromOutsideTheContext) {
