@@ -172,16 +172,15 @@ asio::awaitable<void> watch_starts(DaemonContext& ctx, std::shared_ptr<LogState>
 }
 
 /// Lists the project's containers and opens the log of each one the request asks for, its reader
-/// feeding `state`; every container listed goes into `seen`. NotFound when a service asked for
-/// has no container.
+/// feeding `state`; every container listed goes into `seen` unless it is null (a read that does
+/// not follow needs no record). NotFound when a service asked for has no container.
 asio::awaitable<Result<void>> open_logs(DaemonContext& ctx, const std::string& project,
                                         const std::set<std::string>& services,
                                         std::optional<int> index, const engine::LogOptions& options,
                                         std::shared_ptr<LogState> state,
-                                        std::set<std::string>& seen) {
-  engine::ContainerListOptions list;
-  list.all = true;
-  list.filters["label"] = {std::string(plan::label::kProject) + "=" + project};
+                                        std::set<std::string>* seen) {
+  const engine::ContainerListOptions list =
+      engine::ContainerListOptions::labelled({plan::label_filter(plan::label::kProject, project)});
   Result<std::vector<engine::ContainerSummary>> containers =
       co_await ctx.docker.list_containers(list);
   if (!containers) {
@@ -198,7 +197,9 @@ asio::awaitable<Result<void>> open_logs(DaemonContext& ctx, const std::string& p
   }
   std::vector<supervisor::Task> opens;
   for (const auto& c : *containers) {
-    seen.insert(c.id);
+    if (seen != nullptr) {
+      seen->insert(c.id);
+    }
     if (!wanted(c.labels, services, index)) {
       continue;
     }
@@ -231,8 +232,7 @@ asio::awaitable<Result<SharedLogRead>> collect_logs(DaemonContext& ctx, std::str
                                                     std::optional<int> index,
                                                     engine::LogOptions options) {
   auto state = std::make_shared<LogState>(ctx.executor);
-  std::set<std::string> seen;
-  Result<void> opened = co_await open_logs(ctx, project, services, index, options, state, seen);
+  Result<void> opened = co_await open_logs(ctx, project, services, index, options, state, nullptr);
   if (!opened) {
     stop_reading(*state);
     co_return std::move(opened).error();
@@ -340,7 +340,7 @@ asio::awaitable<void> stream_project_logs(DaemonContext& ctx, Request& request,
     engine::EventFilter filter;
     filter.types = {"container"};
     filter.events = {"start", "die"};
-    filter.labels = {std::string(plan::label::kProject) + "=" + project};
+    filter.labels = {plan::label_filter(plan::label::kProject, project)};
     events = ctx.docker.events(filter);
   }
   const std::int64_t subscribed_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -348,7 +348,7 @@ asio::awaitable<void> stream_project_logs(DaemonContext& ctx, Request& request,
                                          .count();
   auto state = std::make_shared<LogState>(ctx.executor);
   std::set<std::string> seen;
-  Result<void> opened = co_await open_logs(ctx, project, services, index, options, state, seen);
+  Result<void> opened = co_await open_logs(ctx, project, services, index, options, state, &seen);
   if (!opened) {
     if (events) {
       events->close();

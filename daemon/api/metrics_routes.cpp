@@ -107,7 +107,8 @@ asio::awaitable<void> get_metrics(DaemonContext& ctx, std::shared_ptr<MetricsRou
   if (ctx.log_reads != nullptr) {
     MetricFamily reads{"aic_log_reads_total",
                        "Logs requests without follow: read from the engine by the request itself "
-                       "(made), or answered by an identical read another request made (joined).",
+                       "(made), or joined to an identical read another request made (joined; a "
+                       "joined read too big to hold, over 1 MiB, is then streamed again alone).",
                        "counter",
                        {}};
     reads.samples.push_back(
