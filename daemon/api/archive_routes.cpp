@@ -58,10 +58,9 @@ Result<ArchiveQuery> parse_query(const Request& request) {
 
 /// The containers of the project's service that `q` addresses, one-offs last, then by number.
 asio::awaitable<Result<std::vector<Target>>> resolve_targets(DaemonContext& ctx, ArchiveQuery q) {
-  engine::ContainerListOptions list;
-  list.all = true;
-  list.filters["label"] = {std::string(plan::label::kProject) + "=" + q.project,
-                           std::string(plan::label::kService) + "=" + q.service};
+  const engine::ContainerListOptions list = engine::ContainerListOptions::labelled(
+      {plan::label_filter(plan::label::kProject, q.project),
+       plan::label_filter(plan::label::kService, q.service)});
   Result<std::vector<engine::ContainerSummary>> containers =
       co_await ctx.docker.list_containers(list);
   if (!containers) {

@@ -36,9 +36,9 @@ bool valid_signal(std::string_view s) {
 asio::awaitable<Result<std::vector<engine::ContainerSummary>>>
 service_containers(DaemonContext& ctx, std::string project, std::vector<std::string> services,
                    bool all) {
-  engine::ContainerListOptions list;
+  engine::ContainerListOptions list =
+      engine::ContainerListOptions::labelled({plan::label_filter(plan::label::kProject, project)});
   list.all = all;
-  list.filters["label"] = {std::string(plan::label::kProject) + "=" + project};
   Result<std::vector<engine::ContainerSummary>> containers =
       co_await ctx.docker.list_containers(list);
   if (!containers) {

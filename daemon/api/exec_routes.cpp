@@ -192,11 +192,10 @@ asio::awaitable<void> create_exec(ExecState& state, Request& request, Responder&
     co_await respond_error(responder, exec.error());
     co_return;
   }
-  engine::ContainerListOptions list;
-  list.all = true;
-  list.filters["label"] = {std::string(plan::label::kProject) + "=" + *project,
-                           std::string(plan::label::kService) + "=" + exec->service,
-                           std::string(plan::label::kNumber) + "=" + std::to_string(exec->index)};
+  const engine::ContainerListOptions list = engine::ContainerListOptions::labelled(
+      {plan::label_filter(plan::label::kProject, *project),
+       plan::label_filter(plan::label::kService, exec->service),
+       plan::label_filter(plan::label::kNumber, std::to_string(exec->index))});
   Result<std::vector<engine::ContainerSummary>> found = co_await ctx.docker.list_containers(list);
   if (!found) {
     co_await respond_error(responder, found.error());

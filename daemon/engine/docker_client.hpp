@@ -85,6 +85,12 @@ using Filters = std::map<std::string, std::vector<std::string>>;
 struct ContainerListOptions {
   bool all = true; ///< stopped containers too
   Filters filters; ///< {"label": ["com.docker.compose.project=demo"]}
+
+  /// Every container, stopped ones too, that carries each of `labels` ("key=value", or "key"
+  /// for any value).
+  static ContainerListOptions labelled(std::vector<std::string> labels) {
+    return {.all = true, .filters = {{"label", std::move(labels)}}};
+  }
 };
 
 struct RemoveContainerOptions {

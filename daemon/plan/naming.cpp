@@ -35,6 +35,13 @@ void add_common(std::map<std::string, std::string>& labels, const compose::Proje
 
 } // namespace
 
+std::string label_filter(std::string_view key, std::string_view value) {
+  std::string filter(key);
+  filter += '=';
+  filter += value;
+  return filter;
+}
+
 std::string label_value(const std::map<std::string, std::string>& labels, std::string_view key) {
   auto it = labels.find(std::string(key));
   return it == labels.end() ? std::string() : it->second;

@@ -42,6 +42,9 @@ inline constexpr std::string_view kGpuNone = "io.aic.gpu.none";
 inline constexpr std::string_view kComposeVersion = "2.24.0";
 inline constexpr std::string_view kAicVersion = "0.1.0";
 
+/// `key=value`: how the engine's list and event queries filter by a label's value.
+std::string label_filter(std::string_view key, std::string_view value);
+
 /// The value of label `key`, or "" when absent.
 std::string label_value(const std::map<std::string, std::string>& labels, std::string_view key);
 

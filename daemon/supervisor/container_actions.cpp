@@ -100,9 +100,8 @@ asio::awaitable<Result<void>> ProjectOperations::act(std::string project, Contai
       progress(event);
     }
   };
-  engine::ContainerListOptions list;
-  list.all = true;
-  list.filters["label"] = {std::string(plan::label::kProject) + "=" + project};
+  const engine::ContainerListOptions list =
+      engine::ContainerListOptions::labelled({plan::label_filter(plan::label::kProject, project)});
   Result<std::vector<engine::ContainerSummary>> containers = co_await docker_.list_containers(list);
   if (!containers) {
     co_return std::move(containers).error().with_context("listing containers of " + project);

@@ -29,10 +29,9 @@ asio::awaitable<Result<void>> ProjectOperations::down(std::string project,
     co_return Error(ErrorCode::InvalidSpec,
                     "--rmi must be \"local\" or \"all\", got \"" + options.rmi + "\"");
   }
-  const std::string project_filter = std::string(plan::label::kProject) + "=" + project;
-  engine::ContainerListOptions list;
-  list.all = true;
-  list.filters["label"] = {project_filter};
+  const std::string project_filter = plan::label_filter(plan::label::kProject, project);
+  const engine::ContainerListOptions list =
+      engine::ContainerListOptions::labelled({project_filter});
   Result<std::vector<engine::ContainerSummary>> containers = co_await docker_.list_containers(list);
   if (!containers) {
     co_return std::move(containers).error().with_context("listing containers of " + project);

@@ -104,9 +104,8 @@ asio::awaitable<Result<void>> ProjectOperations::up(const LoadedInputs& project,
 }
 
 asio::awaitable<Result<proto::ProjectStatus>> ProjectOperations::status(std::string project) {
-  engine::ContainerListOptions list;
-  list.all = true;
-  list.filters["label"] = {std::string(plan::label::kProject) + "=" + project};
+  const engine::ContainerListOptions list =
+      engine::ContainerListOptions::labelled({plan::label_filter(plan::label::kProject, project)});
   Result<std::vector<engine::ContainerSummary>> containers = co_await docker_.list_containers(list);
   if (!containers) {
     co_return std::move(containers).error().with_context("listing containers of " + project);
@@ -141,9 +140,8 @@ asio::awaitable<Result<proto::ProjectStatus>> ProjectOperations::status(std::str
 }
 
 asio::awaitable<Result<std::vector<proto::ProjectStatus>>> ProjectOperations::list() {
-  engine::ContainerListOptions list;
-  list.all = true;
-  list.filters["label"] = {std::string(plan::label::kProject)};
+  const engine::ContainerListOptions list =
+      engine::ContainerListOptions::labelled({std::string(plan::label::kProject)});
   Result<std::vector<engine::ContainerSummary>> containers = co_await docker_.list_containers(list);
   if (!containers) {
     co_return std::move(containers).error().with_context("listing containers");

@@ -385,10 +385,9 @@ struct Supervisor::State : std::enable_shared_from_this<Supervisor::State> {
   /// With `full`, every container is inspected: after a blind spot, a restart changes nothing the
   /// list shows for a container without a healthcheck.
   asio::awaitable<bool> resync(std::string project, bool full = false) {
-    engine::ContainerListOptions list;
-    list.all = true;
-    list.filters["label"] = {project.empty() ? std::string(plan::label::kProject)
-                                             : std::string(plan::label::kProject) + "=" + project};
+    const engine::ContainerListOptions list = engine::ContainerListOptions::labelled(
+        {project.empty() ? std::string(plan::label::kProject)
+                         : plan::label_filter(plan::label::kProject, project)});
     Result<std::vector<engine::ContainerSummary>> containers =
         co_await docker.list_containers(list);
     if (!containers) {

@@ -252,7 +252,7 @@ asio::awaitable<Result<void>> UpRun::run() {
 
   engine::EventFilter filter;
   filter.types = {"container"};
-  filter.labels = {label_filter(plan::label::kProject, project_.spec.name)};
+  filter.labels = {plan::label_filter(plan::label::kProject, project_.spec.name)};
   std::shared_ptr<engine::EventStream> events = docker_.events(filter);
   std::shared_ptr<Signal> changed = changed_;
   std::shared_ptr<std::map<std::string, std::uint64_t>> counts = event_counts_;
@@ -329,9 +329,8 @@ asio::awaitable<Result<void>> UpRun::run() {
 }
 
 asio::awaitable<Result<void>> UpRun::observe() {
-  engine::ContainerListOptions list;
-  list.all = true;
-  list.filters["label"] = {label_filter(plan::label::kProject, project_.spec.name)};
+  const engine::ContainerListOptions list = engine::ContainerListOptions::labelled(
+      {plan::label_filter(plan::label::kProject, project_.spec.name)});
   Result<std::vector<engine::ContainerSummary>> containers = co_await docker_.list_containers(list);
   if (!containers) {
     co_return std::move(containers).error().with_context("listing the project's containers");

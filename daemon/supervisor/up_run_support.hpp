@@ -13,10 +13,6 @@
 
 namespace aic::supervisor::up_detail {
 
-inline std::string label_filter(std::string_view key, const std::string& value) {
-  return std::string(key) + "=" + value;
-}
-
 /// The output of the newest health probe, without its trailing newlines.
 inline std::string last_health_output(const engine::ContainerState& state) {
   if (!state.health || state.health->log.empty()) {

@@ -92,6 +92,11 @@ services:
   EXPECT_EQ(container_name(s, *s.service("web"), 2), "p-web-2");
 }
 
+TEST(LabelFilter, IsKeyEqualsValueAsTheEnginesQueriesTakeIt) {
+  EXPECT_EQ(label_filter(label::kProject, "demo"), "com.docker.compose.project=demo");
+  EXPECT_EQ(label_filter(label::kNumber, ""), "com.docker.compose.container-number=");
+}
+
 TEST_F(PlanFixture, ContainerNameOverridesTheDefault) {
   file("compose.yaml", "name: p\nservices:\n  web: {image: x, container_name: front}\n");
   compose::ProjectSpec s = spec();
